@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from questionnaires.views.focal_point import home
+
+from . import health
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("analytics.urls")),
+    path("", include("questionnaires.urls")),
+]

@@ -1,0 +1,231 @@
+"""The Django admin for admins: the registry, people, questionnaires (read-only once published),
+campaigns and responses shown as answers, not raw rows."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Campaign,
+    Choice,
+    ChoiceList,
+    Invitation,
+    Iscm,
+    Membership,
+    Profile,
+    Question,
+    Questionnaire,
+    Reminder,
+    Response,
+    ResponseEvent,
+    Section,
+)
+from .selectors import response_answers
+from .services import questionnaire_new_version
+from .validation import questionnaire_specs
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Iscm)
+class IscmAdmin(admin.ModelAdmin):
+    list_display = ["acronym", "name", "type", "region", "founded", "active"]
+    list_filter = ["type", "region", "active"]
+    search_fields = ["acronym", "name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "iscm", "role", "created_at"]
+    list_filter = ["iscm__region", "iscm"]
+    search_fields = ["user__username", "user__email", "iscm__acronym"]
+    autocomplete_fields = ["user", "iscm"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    search_fields = ["user__username"]
+
+
+class ListChoiceInline(admin.TabularInline):
+    model = Choice
+    fk_name = "choice_list"
+    fields = ["position", "code", "label_en", "label_fr", "label_es", "label_ar", "description_en"]
+    extra = 0
+
+
+@admin.register(ChoiceList)
+class ChoiceListAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    inlines = [ListChoiceInline]
+
+
+class LockedWhenPublishedMixin:
+    """Published questionnaires are frozen: inlines and forms become read-only."""
+
+    def _locked(self, request, obj) -> bool:
+        questionnaire = obj if isinstance(obj, Questionnaire) else getattr(obj, "questionnaire", None)
+        return bool(questionnaire and questionnaire.is_locked)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self._locked(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and self._locked(request, obj):
+            return False
+        return super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self._locked(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class SectionInline(LockedWhenPublishedMixin, admin.StackedInline):
+    model = Section
+    extra = 0
+    fields = ["position", "title_en", "title_fr", "title_es", "title_ar"]
+
+
+class QuestionInline(LockedWhenPublishedMixin, admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = [
+        ("section", "position", "code", "type"),
+        ("label_en", "help_en"),
+        ("required", "max_choices", "max_length", "choice_list"),
+        ("show_if_question", "show_if_values"),
+    ]
+    show_change_link = True
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
+    list_display = ["title_en", "slug", "version", "status", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["slug", "title_en"]
+    inlines = [SectionInline, QuestionInline]
+    actions = ["new_version"]
+
+    @admin.action(description=_("Make a new draft version of the selected questionnaires"))
+    def new_version(self, request, queryset):
+        for questionnaire in queryset:
+            copy = questionnaire_new_version(questionnaire=questionnaire)
+            self.message_user(request, _("Created %(title)s.") % {"title": copy}, messages.SUCCESS)
+
+
+class OwnChoiceInline(LockedWhenPublishedMixin, admin.TabularInline):
+    model = Choice
+    fk_name = "question"
+    fields = ["position", "code", "label_en", "label_fr", "label_es", "label_ar", "description_en"]
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
+    list_display = ["code", "questionnaire", "type", "required"]
+    list_filter = ["questionnaire", "type"]
+    search_fields = ["code", "label_en"]
+    inlines = [OwnChoiceInline]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    autocomplete_fields = ["iscm"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["title_en", "slug", "questionnaire", "opens_at", "closes_at", "status_display"]
+    search_fields = ["slug", "title_en"]
+    date_hierarchy = "opens_at"
+    inlines = [InvitationInline]
+
+    @admin.display(description=_("Status"))
+    def status_display(self, obj):
+        return obj.get_status_display() if hasattr(obj, "get_status_display") else obj.status
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "questionnaire":
+            kwargs["queryset"] = Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "iscm", "days_before", "sent_at", "sent_by"]
+    list_filter = ["campaign", "days_before"]
+
+
+class ResponseEventInline(admin.TabularInline):
+    model = ResponseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "user", "version", "status", "changes", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["iscm", "campaign", "status", "submitted_at", "updated_at"]
+    list_filter = ["campaign", "status", "iscm__region", "iscm__type"]
+    search_fields = ["iscm__acronym", "iscm__name"]
+    readonly_fields = [
+        "campaign",
+        "iscm",
+        "status",
+        "version",
+        "language",
+        "submitted_at",
+        "submitted_by",
+        "updated_at",
+        "updated_by",
+        "review_comment",
+        "answers_table",
+    ]
+    exclude = []
+    inlines = [ResponseEventInline]
+    actions = ["export_selected"]
+
+    def has_add_permission(self, request):
+        # Answers enter through the form or the import, which validate them.
+        return False
+
+    @admin.display(description=_("Answers"))
+    def answers_table(self, obj):
+        specs = questionnaire_specs(obj.campaign.questionnaire)
+        answers = response_answers(obj, specs)
+        rows = []
+        for code, spec in specs.items():
+            value = answers.get(code)
+            if isinstance(value, list):
+                value = " ".join(value)
+            rows.append((code, spec.question.label_en, value if value is not None else "—"))
+        return format_html_join(
+            "",
+            '<div style="margin-bottom:.5em"><strong>{}</strong> {}<br><span style="white-space:pre-wrap">{}</span>'
+            "</div>",
+            rows,
+        )
+
+    @admin.action(description=_("Export selected responses (CSV)"))
+    def export_selected(self, request, queryset):
+        from .csv_io import responses_export_response
+
+        campaigns = {response.campaign_id for response in queryset}
+        if len(campaigns) != 1:
+            self.message_user(request, _("Select responses of one campaign to export."), messages.ERROR)
+            return None
+        return responses_export_response(responses=queryset, user=request.user)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class QuestionnairesConfig(AppConfig):
+    name = "questionnaires"
+    verbose_name = "Questionnaires and responses"
+
+    def ready(self) -> None:
+        from .roles import roles_ensure
+
+        post_migrate.connect(roles_ensure, sender=self, dispatch_uid="questionnaires_roles_ensure")

@@ -1,0 +1,131 @@
+"""Load the reference lists, the ISCM registry, the 2023 questionnaire and campaigns, demo accounts and
+demo responses. Idempotent: a second run changes nothing (passwords are set only for new accounts,
+dates of the follow-up campaign only at its first load, identical responses are left alone)."""
+
+import datetime
+import json
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.services import aggregates_recompute
+from questionnaires.definitions import (
+    DATA_DIR,
+    definition_read,
+    iscm_registry_load,
+    questionnaire_create,
+    reference_lists_load,
+)
+from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire
+from questionnaires.roles import COORDINATOR, OBSERVER
+from questionnaires.services import response_import
+
+DEMO_PASSWORD = "demo"
+CAMPAIGN_2023 = "iscm-contributions-2023"
+CAMPAIGN_FOLLOWUP = "iscm-followup-open"
+# ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
+FOLLOWUP_SUBMITTED = ["ARCP", "MIDSA", "RCM", "Prague Process", "SACM"]
+FOLLOWUP_DRAFTS = ["Budapest Process", "MIDWA", "RIAM"]
+
+
+def focal_point_email(acronym: str) -> str:
+    """fp-<acronym, lower case, spaces and punctuation as hyphens>@example.org"""
+    return "fp-" + re.sub(r"[^a-z0-9]+", "-", acronym.lower()).strip("-") + "@example.org"
+
+
+class Command(BaseCommand):
+    help = "Load the 2023 ISCM survey with demo accounts and responses (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        reference_lists_load()
+        registry = iscm_registry_load()
+        invited = [row["acronym"] for row in registry if row["invited_2023"] == "yes"]
+        questionnaire = questionnaire_create(definition_read(DATA_DIR / "questionnaire_iscm_contributions.json"))
+
+        campaign_2023 = self._campaign(
+            CAMPAIGN_2023,
+            "Contributions of ISCMs to Global Policy Initiatives",
+            questionnaire,
+            opens_at=datetime.datetime(2023, 4, 1, tzinfo=datetime.UTC),
+            closes_at=datetime.datetime(2023, 6, 1, tzinfo=datetime.UTC),
+            invited=invited,
+        )
+        now = timezone.now().replace(microsecond=0)
+        campaign_followup = self._campaign(
+            CAMPAIGN_FOLLOWUP,
+            "ISCM contributions — follow-up",
+            questionnaire,
+            opens_at=now,
+            closes_at=now + datetime.timedelta(days=30),
+            invited=invited,
+        )
+        users = self._accounts(invited)
+
+        demo = json.loads((DATA_DIR / "demo_responses_2023.json").read_text(encoding="utf-8"))
+        entries = demo["responses"] + demo["drafts"]
+        for entry in entries:
+            self._response(campaign_2023, entry, users, entry.get("submitted_at"))
+        by_iscm = {entry["iscm"]: entry for entry in demo["responses"]}
+        for acronym in FOLLOWUP_SUBMITTED + FOLLOWUP_DRAFTS:
+            status = "submitted" if acronym in FOLLOWUP_SUBMITTED else "draft"
+            entry = {**by_iscm[acronym], "status": status}
+            if status == "draft":
+                # A draft in progress: the GCM part not yet filled in.
+                entry["answers"] = {k: v for k, v in entry["answers"].items() if not k.startswith("gcm_")}
+            self._response(campaign_followup, entry, users, None)
+
+        for campaign in (campaign_2023, campaign_followup):
+            aggregates_recompute(campaign_id=campaign.pk)
+
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
+
+    def _campaign(self, slug, title, questionnaire: Questionnaire, *, opens_at, closes_at, invited) -> Campaign:
+        campaign, _created = Campaign.objects.get_or_create(
+            slug=slug,
+            defaults={"title_en": title, "questionnaire": questionnaire, "opens_at": opens_at, "closes_at": closes_at},
+        )
+        existing = set(campaign.invitations.values_list("iscm__acronym", flat=True))
+        Invitation.objects.bulk_create(
+            Invitation(campaign=campaign, iscm=iscm)
+            for iscm in Iscm.objects.filter(acronym__in=invited).exclude(acronym__in=existing)
+        )
+        return campaign
+
+    def _accounts(self, invited: list[str]) -> dict[str, object]:
+        User = get_user_model()
+        users = {}
+
+        def account(email, **flags):
+            user, created = User.objects.get_or_create(username=email, defaults={"email": email, **flags})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            users[email] = user
+            return user
+
+        account("coordinator@example.org", first_name="Demo", last_name="Coordinator").groups.add(
+            Group.objects.get(name=COORDINATOR)
+        )
+        account("observer@example.org", first_name="Demo", last_name="Observer").groups.add(
+            Group.objects.get(name=OBSERVER)
+        )
+        account("admin@example.org", is_staff=True, is_superuser=True)
+        for iscm in Iscm.objects.filter(acronym__in=invited):
+            user = account(focal_point_email(iscm.acronym))
+            Membership.objects.get_or_create(user=user, iscm=iscm)
+        return users
+
+    def _response(self, campaign: Campaign, entry: dict, users: dict, submitted_at) -> None:
+        response_import(
+            campaign=campaign,
+            iscm=Iscm.objects.get(acronym=entry["iscm"]),
+            user=users.get(focal_point_email(entry["iscm"])),
+            answers=entry["answers"],
+            status=entry["status"],
+            submitted_at=datetime.datetime.fromisoformat(submitted_at) if submitted_at else None,
+        )

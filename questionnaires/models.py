@@ -1,0 +1,505 @@
+"""ISCM registry, questionnaires defined as data, campaigns and responses.
+
+Answers are rows (one per answered question, one per ticked choice) so that counting them is a
+SQL GROUP BY. Translatable texts are columns per language (`label_en`, `label_fr`, ...); English is
+required and is the fallback (see `localized`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGE_CODES = ("en", "fr", "es", "ar")
+
+
+def localized(obj: object, field: str, language: str | None = None) -> str:
+    """The text of `field` in the active language, falling back to English when it is empty."""
+    language = (language or get_language() or "en")[:2]
+    if language in LANGUAGE_CODES:
+        value = getattr(obj, f"{field}_{language}", "")
+        if value:
+            return value
+    return getattr(obj, f"{field}_en")
+
+
+def translated_fields(field: str, *, long: bool = False, required: bool = True) -> dict[str, models.Field]:
+    """One column per language for a translatable text; English is required unless said otherwise."""
+    fields = {}
+    for code in LANGUAGE_CODES:
+        blank = code != "en" or not required
+        if long:
+            fields[f"{field}_{code}"] = models.TextField(f"{field} ({code})", blank=blank)
+        else:
+            fields[f"{field}_{code}"] = models.CharField(f"{field} ({code})", max_length=500, blank=blank)
+    return fields
+
+
+class QuestionnaireLocked(Exception):
+    """A published questionnaire cannot change in place; make a new version instead."""
+
+
+def translation_field_names(model: type[models.Model]) -> set[str]:
+    """Columns holding non-English translations: the only ones a published questionnaire may change."""
+    return {
+        field.name
+        for field in model._meta.concrete_fields
+        if any(field.name.endswith(f"_{code}") for code in LANGUAGE_CODES[1:])
+    }
+
+
+class FrozenWhenPublished(models.Model):
+    """Structure and English texts of a published questionnaire are frozen: answers, exports and
+    aggregates rely on its codes and choices. Translations may still be added with
+    `save(update_fields=[...translation columns...])`."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        questionnaire_id = self.owning_questionnaire_id()
+        if questionnaire_id and Questionnaire.objects.filter(
+            pk=questionnaire_id, status=Questionnaire.Status.PUBLISHED
+        ).exists():
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= translation_field_names(type(self)):
+                raise QuestionnaireLocked(
+                    _("This questionnaire is published: make a new version to change it.")
+                )
+        super().save(*args, **kwargs)
+
+    def owning_questionnaire_id(self) -> int | None:
+        raise NotImplementedError
+
+
+class Iscm(models.Model):
+    class Type(models.TextChoices):
+        RCP = "RCP", _("Regional consultative process (RCP)")
+        IRF = "IRF", _("Interregional forum (IRF)")
+        GLOBAL = "GLOBAL", _("Global process")
+
+    acronym = models.CharField(max_length=40, unique=True, help_text=_("Stable key used in URLs and imports."))
+    name = models.CharField(max_length=300)
+    type = models.CharField(max_length=10, choices=Type.choices)
+    region = models.CharField(max_length=100, db_index=True)
+    founded = models.PositiveSmallIntegerField(null=True, blank=True)
+    website = models.URLField(blank=True)
+    active = models.BooleanField(default=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="iscms")
+
+    class Meta:
+        ordering = ["acronym"]
+        verbose_name = "ISCM"
+        verbose_name_plural = "ISCMs"
+
+    def __str__(self) -> str:
+        return self.acronym
+
+    @property
+    def display_name(self) -> str:
+        """Full name with the acronym, as the seed report writes it: "Migration Dialogue ... (MIDSA)"."""
+        return self.name if self.acronym in self.name else f"{self.name} ({self.acronym})"
+
+
+class Membership(models.Model):
+    """A focal point answers for an ISCM; one secretariat may serve several ISCMs."""
+
+    class Role(models.TextChoices):
+        FOCAL_POINT = "focal_point", _("Focal point")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    iscm = models.ForeignKey(Iscm, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FOCAL_POINT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "iscm"], name="membership_unique_user_iscm")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.iscm}"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class ChoiceList(models.Model):
+    """A reusable list of choices, e.g. the 17 SDGs (`sdg`) or the 23 GCM objectives (`gcm`)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Choice(FrozenWhenPublished):
+    """A choice of a reusable list or of one question. `label` is short; `description` the full title."""
+
+    choice_list = models.ForeignKey(
+        ChoiceList, null=True, blank=True, on_delete=models.CASCADE, related_name="choices"
+    )
+    question = models.ForeignKey(
+        "Question", null=True, blank=True, on_delete=models.CASCADE, related_name="own_choices"
+    )
+    code = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+    locals().update(translated_fields("label"))
+    locals().update(translated_fields("description", long=True, required=False))
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["choice_list", "code"], name="choice_unique_list_code"),
+            models.UniqueConstraint(fields=["question", "code"], name="choice_unique_question_code"),
+            models.CheckConstraint(
+                condition=Q(choice_list__isnull=True, question__isnull=False)
+                | Q(choice_list__isnull=False, question__isnull=True),
+                name="choice_belongs_to_list_xor_question",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label_en}"
+
+    def owning_questionnaire_id(self) -> int | None:
+        return self.question.questionnaire_id if self.question_id else None
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+
+class Questionnaire(FrozenWhenPublished):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    locals().update(translated_fields("title"))
+    locals().update(translated_fields("description", long=True, required=False))
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [models.UniqueConstraint(fields=["slug", "version"], name="questionnaire_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title_en} (v{self.version})"
+
+    def owning_questionnaire_id(self) -> int | None:
+        return self.pk
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def is_locked(self) -> bool:
+        """Published questionnaires are frozen: answers and exports rely on their codes and choices."""
+        return self.status == self.Status.PUBLISHED
+
+
+class Section(FrozenWhenPublished):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField(default=0)
+    locals().update(translated_fields("title"))
+    locals().update(translated_fields("description", long=True, required=False))
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def owning_questionnaire_id(self) -> int | None:
+        return self.questionnaire_id
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+
+class Question(FrozenWhenPublished):
+    class Type(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        EMAIL = "email", _("E-mail")
+        INTEGER = "integer", _("Whole number")
+        DECIMAL = "decimal", _("Decimal number")
+        DATE = "date", _("Date")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+
+    CHOICE_TYPES = (Type.SINGLE_CHOICE, Type.MULTIPLE_CHOICE)
+    TEXT_TYPES = (Type.SHORT_TEXT, Type.LONG_TEXT, Type.EMAIL)
+    NUMBER_TYPES = (Type.INTEGER, Type.DECIMAL)
+    DEFAULT_MAX_LENGTH = {Type.SHORT_TEXT: 300, Type.EMAIL: 254, Type.LONG_TEXT: 10000}
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(max_length=60)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    locals().update(translated_fields("label", long=True))
+    locals().update(translated_fields("help", long=True, required=False))
+    required = models.BooleanField(default=False)
+    choice_list = models.ForeignKey(ChoiceList, null=True, blank=True, on_delete=models.PROTECT)
+    max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    show_if_question = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependent_questions"
+    )
+    show_if_values = models.JSONField(
+        default=list, blank=True, help_text=_("Choice codes of the condition question that show this question.")
+    )
+
+    class Meta:
+        ordering = ["section__position", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "code"], name="question_unique_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def owning_questionnaire_id(self) -> int | None:
+        return self.questionnaire_id
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+    @property
+    def help(self) -> str:
+        return localized(self, "help")
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in self.CHOICE_TYPES
+
+    @property
+    def effective_max_length(self) -> int | None:
+        return self.max_length or self.DEFAULT_MAX_LENGTH.get(self.type)
+
+    def choices_queryset(self) -> models.QuerySet[Choice]:
+        if self.choice_list_id:
+            return Choice.objects.filter(choice_list_id=self.choice_list_id)
+        return Choice.objects.filter(question=self)
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(max_length=80, unique=True)
+    locals().update(translated_fields("title"))
+    locals().update(translated_fields("intro", long=True, required=False))
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="campaigns")
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    closed_manually_at = models.DateTimeField(null=True, blank=True)
+    invited_iscms = models.ManyToManyField(Iscm, through="Invitation", related_name="campaigns")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        permissions = [
+            ("manage_campaigns", "Can manage campaigns, invitations, reminders and reviews"),
+            ("view_all_responses", "Can read every ISCM's responses"),
+            ("view_dashboards", "Can view dashboards and reports"),
+            ("exchange_data", "Can export and import responses"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="campaign_closes_after_open")
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def intro(self) -> str:
+        return localized(self, "intro")
+
+    def status_at(self, moment) -> str:
+        if self.closed_manually_at and self.closed_manually_at <= moment:
+            return self.Status.CLOSED
+        if moment < self.opens_at:
+            return self.Status.SCHEDULED
+        if moment >= self.closes_at:
+            return self.Status.CLOSED
+        return self.Status.OPEN
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def effective_close(self):
+        if self.closed_manually_at and self.closed_manually_at < self.closes_at:
+            return self.closed_manually_at
+        return self.closes_at
+
+
+class Invitation(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
+    iscm = models.ForeignKey(Iscm, on_delete=models.PROTECT, related_name="invitations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "iscm"], name="invitation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.slug} / {self.iscm}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mail to an ISCM's focal points; `days_before` is empty for a manual "remind now"."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminders")
+    iscm = models.ForeignKey(Iscm, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "iscm", "days_before"],
+                condition=Q(days_before__isnull=False),
+                name="reminder_once_per_day_mark",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.campaign_id}/{self.iscm_id} ({self.days_before or 'manual'})"
+
+
+class Response(models.Model):
+    """The one shared response of an ISCM to a campaign."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for revision")
+        VALIDATED = "validated", _("Validated")
+
+    RESPONDED = (Status.SUBMITTED, Status.RETURNED, Status.VALIDATED)
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
+    iscm = models.ForeignKey(Iscm, on_delete=models.PROTECT, related_name="responses")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    version = models.PositiveIntegerField(default=0, help_text=_("Bumped on every write; optimistic locking."))
+    language = models.CharField(max_length=5, default="en", help_text=_("Language the form was shown in."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["campaign", "iscm__acronym"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "iscm"], name="response_unique_campaign_iscm")]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.iscm} — {self.campaign.slug}"
+
+    @property
+    def has_responded(self) -> bool:
+        return self.status in self.RESPONDED
+
+
+class Answer(models.Model):
+    """One answered scalar question (text, e-mail, number, date)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    text = models.TextField(blank=True)
+    number = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_id}"
+
+
+class AnswerChoice(models.Model):
+    """One ticked choice; a single choice is one row too, so every choice question counts alike."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answer_choices")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answer_choices")
+    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="answer_choices")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question", "choice"], name="answer_choice_unique")
+        ]
+        indexes = [models.Index(fields=["question", "choice"])]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_id}/{self.choice_id}"
+
+
+class ResponseEvent(models.Model):
+    """The history of a response: who did what when, and which answers changed from what to what."""
+
+    class Action(models.TextChoices):
+        DRAFT_SAVED = "draft_saved", _("Draft saved")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for revision")
+        VALIDATED = "validated", _("Validated")
+        IMPORTED = "imported", _("Imported")
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Response.Status.choices)
+    changes = models.JSONField(default=dict, help_text=_("{question code: [old value, new value]}"))
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} v{self.version}"

@@ -1,0 +1,133 @@
+"""Reads: who may see what, and a response's answers as plain values. Every access rule lives here."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from .models import Answer, AnswerChoice, Campaign, Iscm, Question, Response
+from .validation import QuestionSpec, questionnaire_specs
+
+User = AbstractBaseUser | AnonymousUser
+
+PERM_MANAGE = "questionnaires.manage_campaigns"
+PERM_VIEW_RESPONSES = "questionnaires.view_all_responses"
+PERM_VIEW_DASHBOARDS = "questionnaires.view_dashboards"
+PERM_EXCHANGE_DATA = "questionnaires.exchange_data"
+
+
+def is_coordinator(user: User) -> bool:
+    return user.is_authenticated and user.has_perm(PERM_MANAGE)
+
+
+def can_view_dashboards(user: User) -> bool:
+    return user.is_authenticated and user.has_perm(PERM_VIEW_DASHBOARDS)
+
+
+def can_view_all_responses(user: User) -> bool:
+    return user.is_authenticated and user.has_perm(PERM_VIEW_RESPONSES)
+
+
+def can_exchange_data(user: User) -> bool:
+    """Export and import of responses: coordinators and admins, never focal points or observers."""
+    return user.is_authenticated and user.has_perm(PERM_EXCHANGE_DATA)
+
+
+def iscms_of(user: User) -> QuerySet[Iscm]:
+    if not user.is_authenticated:
+        return Iscm.objects.none()
+    return Iscm.objects.filter(memberships__user=user).order_by("acronym")
+
+
+def is_member(user: User, iscm: Iscm) -> bool:
+    return user.is_authenticated and iscm.memberships.filter(user=user).exists()
+
+
+def responses_visible_to(user: User) -> QuerySet[Response]:
+    """Coordinators read every response; focal points their own ISCMs'; everyone else none."""
+    if can_view_all_responses(user):
+        return Response.objects.all()
+    if not user.is_authenticated:
+        return Response.objects.none()
+    return Response.objects.filter(iscm__memberships__user=user)
+
+
+def can_edit_response(user: User, response: Response) -> bool:
+    """Focal points of the ISCM change their response while the campaign is open."""
+    return response.campaign.is_open and is_member(user, response.iscm)
+
+
+def campaigns_for_focal_point(user: User) -> QuerySet[Campaign]:
+    return (
+        Campaign.objects.filter(invitations__iscm__memberships__user=user)
+        .select_related("questionnaire")
+        .distinct()
+        .order_by("-opens_at")
+    )
+
+
+def value_as_text(question: Question, value: object) -> object:
+    """A cleaned value as the form, history and exports show it: text, or a list of codes."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, Decimal):
+        if question.type == Question.Type.INTEGER:
+            return str(int(value))
+        text = format(value.normalize(), "f")
+        return text
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def response_answers(
+    response: Response, specs: dict[str, QuestionSpec] | None = None
+) -> dict[str, object]:
+    """The stored answers of one response, keyed by question code (two queries)."""
+    specs = specs if specs is not None else questionnaire_specs(response.campaign.questionnaire)
+    by_id = {spec.question.id: spec.question for spec in specs.values()}
+    values: dict[str, object] = {}
+    for answer in Answer.objects.filter(response=response).values("question_id", "text", "number", "date"):
+        question = by_id[answer["question_id"]]
+        if question.type in Question.NUMBER_TYPES:
+            raw = answer["number"]
+        elif question.type == Question.Type.DATE:
+            raw = answer["date"]
+        else:
+            raw = answer["text"]
+        values[question.code] = value_as_text(question, raw)
+    for row in (
+        AnswerChoice.objects.filter(response=response)
+        .order_by("choice__position", "choice_id")
+        .values("question_id", "choice__code")
+    ):
+        question = by_id[row["question_id"]]
+        if question.type == Question.Type.SINGLE_CHOICE:
+            values[question.code] = row["choice__code"]
+        else:
+            values.setdefault(question.code, []).append(row["choice__code"])
+    return values
+
+
+def required_progress(response: Response | None, specs: dict[str, QuestionSpec]) -> tuple[int, int]:
+    """(required questions answered, required questions shown) for progress bars."""
+    answers = response_answers(response, specs) if response and response.pk else {}
+    answered = total = 0
+    for code, spec in specs.items():
+        question = spec.question
+        if not question.required:
+            continue
+        condition = question.show_if_question
+        if condition is not None:
+            selected = answers.get(condition.code)
+            selected = selected if isinstance(selected, list) else [selected]
+            if not any(code_ in question.show_if_values for code_ in selected):
+                continue
+        total += 1
+        answered += code in answers
+    return answered, total

@@ -1,0 +1,73 @@
+"""Shared fixtures: the bundled 2023 survey, and the people of every story (a coordinator, an observer,
+a focal point of an ISCM, a focal point of another ISCM, an admin)."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+from questionnaires.models import Campaign, Iscm
+from tests import factories
+
+REAL_SERVICES = bool(os.environ.get("DATABASE_URL") and os.environ.get("CELERY_BROKER_URL"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if REAL_SERVICES:
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL and CELERY_BROKER_URL (real PostgreSQL and Redis, as in CI)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def demo(db):
+    """The bundled demo: registry, 2023 questionnaire, both campaigns, accounts and responses."""
+    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return Campaign.objects.get(slug="iscm-contributions-2023")
+
+
+@pytest.fixture
+def followup(demo):
+    return Campaign.objects.get(slug="iscm-followup-open")
+
+
+@pytest.fixture
+def coordinator(db):
+    return factories.coordinator_create(username="coordinator-test@example.org")
+
+
+@pytest.fixture
+def observer(db):
+    return factories.observer_create(username="observer-test@example.org")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="admin-test@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def iscm(db):
+    return factories.IscmFactory(acronym="MIDSA", name="Migration Dialogue for Southern Africa")
+
+
+@pytest.fixture
+def other_iscm(db):
+    return factories.IscmFactory(acronym="RCM", name="Regional Conference on Migration", region="Americas")
+
+
+@pytest.fixture
+def focal_point(iscm):
+    return factories.focal_point_create(iscm, username="fp-test@example.org")
+
+
+@pytest.fixture
+def other_focal_point(other_iscm):
+    return factories.focal_point_create(other_iscm, username="fp-other-test@example.org")
+
+
+@pytest.fixture
+def demo_iscm(demo):
+    return Iscm.objects.get(acronym="MIDSA")
