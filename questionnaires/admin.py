@@ -78,10 +78,11 @@ class LockedWhenPublishedMixin:
             return False
         return super().has_change_permission(request, obj)
 
-    def has_add_permission(self, request, obj=None):
-        if obj is not None and self._locked(request, obj):
+    def has_add_permission(self, request, *args):
+        # ModelAdmin passes (request); inlines pass (request, parent object)
+        if args and args[0] is not None and self._locked(request, args[0]):
             return False
-        return super().has_add_permission(request, obj)
+        return super().has_add_permission(request, *args)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and self._locked(request, obj):

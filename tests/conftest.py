@@ -21,6 +21,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # The demo creates ~30 accounts; PBKDF2 at full strength would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client speaks plain HTTP; production redirects to HTTPS (tested with check --deploy).
+    settings.SECURE_SSL_REDIRECT = False
+    # Pages render without a collectstatic run (production uses the hashed manifest storage).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def demo(db):
     """The bundled demo: registry, 2023 questionnaire, both campaigns, accounts and responses."""
