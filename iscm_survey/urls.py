@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from questionnaires.language import language_set
 from questionnaires.views.focal_point import home
 
 from . import health
@@ -10,7 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("", include("analytics.urls")),
     path("", include("questionnaires.urls")),
 ]

@@ -7,6 +7,7 @@ class QuestionnairesConfig(AppConfig):
     verbose_name = "Questionnaires and responses"
 
     def ready(self) -> None:
+        from . import language  # noqa: F401 - connects the login receiver that restores the user's language
         from .roles import roles_ensure
 
         post_migrate.connect(roles_ensure, sender=self, dispatch_uid="questionnaires_roles_ensure")

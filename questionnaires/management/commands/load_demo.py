@@ -23,6 +23,7 @@ from questionnaires.definitions import (
 from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire
 from questionnaires.roles import COORDINATOR, OBSERVER
 from questionnaires.services import response_import
+from questionnaires.translations import questionnaire_translations_update
 
 DEMO_PASSWORD = "demo"
 CAMPAIGN_2023 = "iscm-contributions-2023"
@@ -30,6 +31,12 @@ CAMPAIGN_FOLLOWUP = "iscm-followup-open"
 # ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
 FOLLOWUP_SUBMITTED = ["ARCP", "MIDSA", "RCM", "Prague Process", "SACM"]
 FOLLOWUP_DRAFTS = ["Budapest Process", "MIDWA", "RIAM"]
+FOLLOWUP_TITLES = {
+    "en": "ISCM contributions — follow-up",
+    "fr": "Contributions des MCIM — suivi",
+    "es": "Contribuciones de los MCIM — seguimiento",
+    "ar": "مساهمات آليات التشاور بين الدول بشأن الهجرة — متابعة",
+}
 
 
 def focal_point_email(acronym: str) -> str:
@@ -45,11 +52,13 @@ class Command(BaseCommand):
         reference_lists_load()
         registry = iscm_registry_load()
         invited = [row["acronym"] for row in registry if row["invited_2023"] == "yes"]
-        questionnaire = questionnaire_create(definition_read(DATA_DIR / "questionnaire_iscm_contributions.json"))
+        definition = definition_read(DATA_DIR / "questionnaire_iscm_contributions.json")
+        questionnaire = questionnaire_create(definition)
+        questionnaire_translations_update(questionnaire=questionnaire, definition=definition)
 
         campaign_2023 = self._campaign(
             CAMPAIGN_2023,
-            "Contributions of ISCMs to Global Policy Initiatives",
+            {code: definition["title"].get(code, "") for code in ("en", "fr", "es", "ar")},
             questionnaire,
             opens_at=datetime.datetime(2023, 4, 1, tzinfo=datetime.UTC),
             closes_at=datetime.datetime(2023, 6, 1, tzinfo=datetime.UTC),
@@ -58,7 +67,7 @@ class Command(BaseCommand):
         now = timezone.now().replace(microsecond=0)
         campaign_followup = self._campaign(
             CAMPAIGN_FOLLOWUP,
-            "ISCM contributions — follow-up",
+            FOLLOWUP_TITLES,
             questionnaire,
             opens_at=now,
             closes_at=now + datetime.timedelta(days=30),
@@ -84,10 +93,15 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
 
-    def _campaign(self, slug, title, questionnaire: Questionnaire, *, opens_at, closes_at, invited) -> Campaign:
+    def _campaign(self, slug, titles, questionnaire: Questionnaire, *, opens_at, closes_at, invited) -> Campaign:
         campaign, _created = Campaign.objects.get_or_create(
             slug=slug,
-            defaults={"title_en": title, "questionnaire": questionnaire, "opens_at": opens_at, "closes_at": closes_at},
+            defaults={
+                **{f"title_{code}": title for code, title in titles.items()},
+                "questionnaire": questionnaire,
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+            },
         )
         existing = set(campaign.invitations.values_list("iscm__acronym", flat=True))
         Invitation.objects.bulk_create(

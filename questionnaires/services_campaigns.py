@@ -1,0 +1,585 @@
+"""Campaigns as the coordinator runs them: create, edit, close; focal-point invitations; reminders.
+
+Writes are plain functions with keyword-only arguments; e-mails leave through Celery once the
+transaction commits (`_enqueue`), and a dead broker never fails the coordinator's action.
+
+The read side of the coordinator pages (`campaigns_with_counts`, `campaign_tracker`,
+`response_review_data`) lives at the end of this module; each runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import (
+    Campaign,
+    Choice,
+    Invitation,
+    Iscm,
+    Membership,
+    Questionnaire,
+    Reminder,
+    Response,
+    ResponseEvent,
+)
+from .selectors import response_answers
+from .validation import questionnaire_specs
+
+logger = logging.getLogger(__name__)
+
+# Statuses of a response that still need the focal points to act: nothing yet, a draft, or a response
+# the coordinator returned for revision. Submitted and validated responses are never reminded.
+NEEDS_ACTION = (Response.Status.DRAFT, Response.Status.RETURNED)
+NOT_STARTED = "not_started"
+TRACKER_STATUSES = [
+    (NOT_STARTED, gettext_lazy("Not started")),
+    *Response.Status.choices,
+]
+
+
+class CampaignInvalid(Exception):
+    """The change was refused; `errors` maps form field names (or None) to messages."""
+
+    def __init__(self, errors: dict[str | None, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+# --- Campaigns ------------------------------------------------------------------------------------
+
+
+def _campaign_check(
+    *, campaign: Campaign | None, questionnaire: Questionnaire, opens_at, closes_at, iscms: Iterable[Iscm]
+) -> None:
+    errors: dict[str | None, list[str]] = {}
+    if questionnaire.status != Questionnaire.Status.PUBLISHED:
+        errors["questionnaire"] = [_("Pick a published questionnaire.")]
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors["closes_at"] = [_("The campaign must close after it opens.")]
+    if campaign is not None:
+        responses = Response.objects.filter(campaign=campaign)
+        if questionnaire.pk != campaign.questionnaire_id and responses.exists():
+            errors.setdefault("questionnaire", []).append(
+                _("ISCMs have already answered this campaign: its questionnaire can no longer change.")
+            )
+        kept = {iscm.pk for iscm in iscms}
+        removed_answered = sorted(responses.exclude(iscm_id__in=kept).values_list("iscm__acronym", flat=True))
+        if removed_answered:
+            errors["invited_iscms"] = [
+                _("These ISCMs already have a response and cannot be removed from the campaign: %(list)s.")
+                % {"list": ", ".join(removed_answered)}
+            ]
+    if errors:
+        raise CampaignInvalid(errors)
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    user: AbstractBaseUser,
+    slug: str,
+    questionnaire: Questionnaire,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    iscms: Iterable[Iscm],
+    texts: dict[str, str],
+) -> Campaign:
+    """`texts` holds the translatable columns (`title_en`, `intro_fr`, ...)."""
+    iscms = list(iscms)
+    _campaign_check(
+        campaign=None, questionnaire=questionnaire, opens_at=opens_at, closes_at=closes_at, iscms=iscms
+    )
+    taken = CampaignInvalid({"slug": [_("Another campaign already uses this short name.")]})
+    if Campaign.objects.filter(slug=slug).exists():
+        raise taken
+    try:
+        with transaction.atomic():  # two coordinators creating the same short name at once
+            campaign = Campaign.objects.create(
+                slug=slug,
+                questionnaire=questionnaire,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                **_texts(texts),
+            )
+    except IntegrityError as error:
+        raise taken from error
+    Invitation.objects.bulk_create(Invitation(campaign=campaign, iscm=iscm) for iscm in iscms)
+    logger.info(
+        "campaign created",
+        extra={"event": "campaign_created", "campaign": campaign.pk, "user": user.pk, "invited": len(iscms)},
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    user: AbstractBaseUser,
+    questionnaire: Questionnaire,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    iscms: Iterable[Iscm],
+    texts: dict[str, str],
+) -> Campaign:
+    """Change dates, texts and invited ISCMs. An ISCM that already has a response stays invited."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    iscms = list(iscms)
+    _campaign_check(
+        campaign=campaign, questionnaire=questionnaire, opens_at=opens_at, closes_at=closes_at, iscms=iscms
+    )
+    campaign.questionnaire = questionnaire
+    campaign.opens_at = opens_at
+    campaign.closes_at = closes_at
+    for name, value in _texts(texts).items():
+        setattr(campaign, name, value)
+    campaign.save()
+    wanted = {iscm.pk for iscm in iscms}
+    current = set(Invitation.objects.filter(campaign=campaign).values_list("iscm_id", flat=True))
+    Invitation.objects.filter(campaign=campaign, iscm_id__in=current - wanted).delete()
+    Invitation.objects.bulk_create(
+        Invitation(campaign=campaign, iscm_id=pk) for pk in sorted(wanted - current)
+    )
+    if wanted != current:
+        # The invited count is part of the stored figures (response rate).
+        from analytics.services import aggregates_request_recompute
+
+        aggregates_request_recompute(campaign_id=campaign.pk)
+    logger.info(
+        "campaign updated",
+        extra={
+            "event": "campaign_updated",
+            "campaign": campaign.pk,
+            "user": user.pk,
+            "invited_added": len(wanted - current),
+            "invited_removed": len(current - wanted),
+        },
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
+    """Close now, before `closes_at`: focal points can no longer change their responses."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status == Campaign.Status.CLOSED:
+        raise CampaignInvalid({None: [_("This campaign is already closed.")]})
+    campaign.closed_manually_at = timezone.now()
+    campaign.save(update_fields=["closed_manually_at"])
+    logger.info(
+        "campaign closed", extra={"event": "campaign_closed", "campaign": campaign.pk, "user": user.pk}
+    )
+    return campaign
+
+
+def _texts(texts: dict[str, str]) -> dict[str, str]:
+    allowed = {f"{name}_{code}" for name in ("title", "intro") for code in ("en", "fr", "es", "ar")}
+    return {name: (value or "").strip() for name, value in texts.items() if name in allowed}
+
+
+# --- Focal points and their invitations -------------------------------------------------------
+
+
+@dataclass
+class InviteResult:
+    user: AbstractBaseUser
+    created_user: bool
+    created_membership: bool
+
+
+@transaction.atomic
+def focal_point_invite(*, iscm: Iscm, email: str, invited_by: AbstractBaseUser) -> InviteResult:
+    """Make `email` a focal point of `iscm` and e-mail them an invitation.
+
+    A new person gets an account (username = e-mail, no usable password) and a one-time link to set
+    their password; someone who already has an account is told they now answer for this ISCM too.
+    """
+    email = get_user_model().objects.normalize_email(email.strip()).lower()
+    user_model = get_user_model()
+    user = (
+        user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).order_by("pk").first()
+    )
+    created_user = user is None
+    if created_user:
+        user = user_model(username=email, email=email)
+        user.set_unusable_password()
+        user.save()
+    _membership, created_membership = Membership.objects.get_or_create(user=user, iscm=iscm)
+    if not created_membership and user.has_usable_password():
+        raise CampaignInvalid(
+            {"email": [_("%(email)s is already a focal point of this ISCM.") % {"email": email}]}
+        )
+    _enqueue("invitation_send", user.pk, iscm.pk, invited_by.pk)
+    logger.info(
+        "focal point invited",
+        extra={"event": "focal_point_invited", "iscm": iscm.pk, "user": user.pk, "by": invited_by.pk},
+    )
+    return InviteResult(user, created_user, created_membership)
+
+
+@transaction.atomic
+def focal_point_invitation_resend(
+    *, iscm: Iscm, user: AbstractBaseUser, invited_by: AbstractBaseUser
+) -> None:
+    if not Membership.objects.filter(iscm=iscm, user=user).exists():
+        raise CampaignInvalid({None: [_("This person is not a focal point of this ISCM.")]})
+    _enqueue("invitation_send", user.pk, iscm.pk, invited_by.pk)
+    logger.info(
+        "invitation resent",
+        extra={"event": "invitation_resent", "iscm": iscm.pk, "user": user.pk, "by": invited_by.pk},
+    )
+
+
+@transaction.atomic
+def focal_point_remove(*, iscm: Iscm, user: AbstractBaseUser, removed_by: AbstractBaseUser) -> None:
+    """The person keeps their account (and their name in the history); they no longer answer for the ISCM."""
+    deleted, _details = Membership.objects.filter(iscm=iscm, user=user).delete()
+    if not deleted:
+        raise CampaignInvalid({None: [_("This person is not a focal point of this ISCM.")]})
+    logger.info(
+        "focal point removed",
+        extra={"event": "focal_point_removed", "iscm": iscm.pk, "user": user.pk, "by": removed_by.pk},
+    )
+
+
+def focal_points_of(iscm: Iscm) -> QuerySet[Membership]:
+    return Membership.objects.filter(iscm=iscm).select_related("user").order_by("user__username")
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+def _recipients(iscm_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Active focal points' e-mail addresses per ISCM (one query)."""
+    emails: dict[int, list[str]] = {}
+    for iscm_id, email in (
+        Membership.objects.filter(iscm_id__in=list(iscm_ids), user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("iscm_id", "user__email")
+    ):
+        emails.setdefault(iscm_id, []).append(email)
+    return emails
+
+
+def _needing_action(campaign: Campaign) -> QuerySet[Invitation]:
+    """Invitations of ISCMs that have not responded: no response, a draft, or a returned response."""
+    responded = Response.objects.filter(
+        campaign=campaign,
+        iscm=OuterRef("iscm"),
+        status__in=[Response.Status.SUBMITTED, Response.Status.VALIDATED],
+    )
+    return Invitation.objects.filter(campaign=campaign).exclude(Exists(responded))
+
+
+def open_campaigns(now: datetime.datetime) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(opens_at__lte=now, closes_at__gt=now).filter(
+        Q(closed_manually_at__isnull=True) | Q(closed_manually_at__gt=now)
+    )
+
+
+def current_day_mark(campaign: Campaign, now: datetime.datetime) -> int | None:
+    """The reminder mark the campaign is at: the smallest configured mark already reached, if any.
+
+    With marks 7 and 2, a campaign 5 days before its close is at mark 7, 1 day before at mark 2.
+    Marks only get smaller as time passes, so a mark skipped because the campaign reached two at
+    once (e.g. the beat was down) is never sent late: focal points get one e-mail, not two.
+    """
+    days_left = (campaign.closes_at - now).total_seconds() / 86400
+    reached = [mark for mark in getattr(settings, "REMINDER_DAYS_BEFORE_CLOSE", [7, 2]) if days_left <= mark]
+    return min(reached) if reached else None
+
+
+def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
+    """Beat task body: claim and send the due reminders of every open campaign. Returns how many."""
+    now = now or timezone.now()
+    sent = 0
+    for campaign in open_campaigns(now):
+        mark = current_day_mark(campaign, now)
+        if mark is None:
+            continue
+        already = Reminder.objects.filter(campaign=campaign, iscm=OuterRef("iscm"), days_before=mark)
+        iscm_ids = list(_needing_action(campaign).exclude(Exists(already)).values_list("iscm_id", flat=True))
+        recipients = _recipients(iscm_ids)
+        for iscm_id in iscm_ids:
+            if not recipients.get(iscm_id):
+                continue  # no focal point yet: the tracker says so; the next run tries again
+            if _reminder_claim(campaign, iscm_id, mark, recipients[iscm_id], now) is not None:
+                sent += 1
+    if sent:
+        logger.info("reminders sent", extra={"event": "reminders_sent", "count": sent})
+    return sent
+
+
+def _reminder_claim(
+    campaign: Campaign, iscm_id: int, mark: int, recipients: list[str], now: datetime.datetime
+) -> Reminder | None:
+    """Record the reminder, then send it once the row is committed. The unique constraint on
+    (campaign, ISCM, day-mark) makes a concurrent or repeated run claim nothing."""
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                campaign=campaign, iscm_id=iscm_id, days_before=mark, sent_at=now, recipients=recipients
+            )
+            _enqueue("reminder_send", reminder.pk)
+    except IntegrityError:
+        return None
+    return reminder
+
+
+@transaction.atomic
+def reminder_send_now(*, campaign: Campaign, iscm: Iscm, user: AbstractBaseUser) -> Reminder:
+    """The coordinator's "remind now" for one ISCM (recorded with no day-mark, and who sent it)."""
+    if not campaign.is_open:
+        raise CampaignInvalid({None: [_("Reminders are sent only while the campaign is open.")]})
+    if not Invitation.objects.filter(campaign=campaign, iscm=iscm).exists():
+        raise CampaignInvalid({None: [_("This ISCM is not invited to the campaign.")]})
+    if not _needing_action(campaign).filter(iscm=iscm).exists():
+        raise CampaignInvalid(
+            {None: [_("%(iscm)s has already submitted its response.") % {"iscm": iscm.acronym}]}
+        )
+    recipients = _recipients([iscm.pk]).get(iscm.pk)
+    if not recipients:
+        raise CampaignInvalid(
+            {None: [_("%(iscm)s has no focal point yet: invite one first.") % {"iscm": iscm.acronym}]}
+        )
+    reminder = Reminder.objects.create(campaign=campaign, iscm=iscm, sent_by=user, recipients=recipients)
+    _enqueue("reminder_send", reminder.pk)
+    logger.info(
+        "reminder sent now",
+        extra={"event": "reminder_manual", "campaign": campaign.pk, "iscm": iscm.pk, "user": user.pk},
+    )
+    return reminder
+
+
+# --- Enqueueing e-mails ---------------------------------------------------------------------------
+
+
+def _enqueue(task_name: str, *args: object) -> None:
+    """Publish the task once the current transaction commits; a dead broker is logged, not raised."""
+
+    def publish() -> None:
+        from . import tasks_reminders
+
+        task = {
+            "invitation_send": tasks_reminders.invitation_send,
+            "reminder_send": tasks_reminders.reminder_send,
+        }[task_name]
+        try:
+            task.apply_async(args=list(args))
+        except Exception:
+            logger.warning(
+                "e-mail task not enqueued",
+                extra={"event": "enqueue_failed", "task": task_name, "task_args": list(args)},
+                exc_info=True,
+            )
+
+    transaction.on_commit(publish)
+
+
+# --- Reads for the coordinator pages --------------------------------------------------------------
+
+
+def campaigns_with_counts() -> QuerySet[Campaign]:
+    """Every campaign with its invited and responded counts (one query)."""
+    invited = Invitation.objects.filter(campaign=OuterRef("pk")).values("campaign").annotate(n=Count("pk"))
+    responded = (
+        Response.objects.filter(campaign=OuterRef("pk"), status__in=Response.RESPONDED)
+        .values("campaign")
+        .annotate(n=Count("pk"))
+    )
+    return (
+        Campaign.objects.select_related("questionnaire")
+        .annotate(
+            invited_count=Coalesce(Subquery(invited.values("n"), output_field=IntegerField()), 0),
+            responded_count=Coalesce(Subquery(responded.values("n"), output_field=IntegerField()), 0),
+        )
+        .order_by("-opens_at", "slug")
+    )
+
+
+@dataclass
+class TrackerRow:
+    iscm: Iscm
+    status: str
+    status_label: str
+    response: Response | None
+    reminders: list[Reminder] = field(default_factory=list)
+    focal_points: list[Membership] = field(default_factory=list)
+
+    @property
+    def last_activity(self):
+        return self.response.updated_at if self.response else None
+
+    @property
+    def needs_action(self) -> bool:
+        return self.status == NOT_STARTED or self.status in NEEDS_ACTION
+
+
+@dataclass
+class Tracker:
+    rows: list[TrackerRow]
+    invited: int
+    counts: dict[str, int]
+    regions: list[str]
+
+
+def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") -> Tracker:
+    """The response tracker: every invited ISCM (filtered by status and region) in six queries."""
+    invitations = (
+        Invitation.objects.filter(campaign=campaign).select_related("iscm").order_by("iscm__acronym")
+    )
+    if region:
+        invitations = invitations.filter(iscm__region=region)
+    if status == NOT_STARTED:
+        invitations = invitations.exclude(
+            Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm")))
+        )
+    elif status in Response.Status.values:
+        invitations = invitations.filter(
+            Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm"), status=status))
+        )
+    invitations = list(invitations)
+    iscm_ids = [invitation.iscm_id for invitation in invitations]
+
+    responses = {
+        response.iscm_id: response
+        for response in Response.objects.filter(campaign=campaign, iscm_id__in=iscm_ids).select_related(
+            "submitted_by", "updated_by"
+        )
+    }
+    reminders: dict[int, list[Reminder]] = {}
+    for reminder in Reminder.objects.filter(campaign=campaign, iscm_id__in=iscm_ids).select_related(
+        "sent_by"
+    ):
+        reminders.setdefault(reminder.iscm_id, []).append(reminder)
+    memberships: dict[int, list[Membership]] = {}
+    for membership in (
+        Membership.objects.filter(iscm_id__in=iscm_ids).select_related("user").order_by("user__username")
+    ):
+        memberships.setdefault(membership.iscm_id, []).append(membership)
+
+    labels = dict(TRACKER_STATUSES)
+    rows = []
+    for invitation in invitations:
+        response = responses.get(invitation.iscm_id)
+        row_status = response.status if response else NOT_STARTED
+        rows.append(
+            TrackerRow(
+                iscm=invitation.iscm,
+                status=row_status,
+                status_label=str(labels[row_status]),
+                response=response,
+                reminders=reminders.get(invitation.iscm_id, []),
+                focal_points=memberships.get(invitation.iscm_id, []),
+            )
+        )
+
+    all_invited = Invitation.objects.filter(campaign=campaign)
+    by_status = dict(
+        Response.objects.filter(campaign=campaign, iscm__invitations__campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    invited = all_invited.count()
+    counts = {NOT_STARTED: invited - sum(by_status.values())}
+    counts.update({value: by_status.get(value, 0) for value in Response.Status.values})
+    regions = list(all_invited.values_list("iscm__region", flat=True).distinct().order_by("iscm__region"))
+    return Tracker(rows=rows, invited=invited, counts=counts, regions=regions)
+
+
+@dataclass
+class ShownValue:
+    """An answer as the coordinator reads it: a text, or a list of choice labels; both empty if none."""
+
+    text: str = ""
+    labels: list[str] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text and not self.labels
+
+
+@dataclass
+class ReviewAnswer:
+    code: str
+    label: str
+    value: ShownValue
+
+
+@dataclass
+class ReviewSection:
+    title: str
+    answers: list[ReviewAnswer]
+
+
+@dataclass
+class ReviewEvent:
+    event: ResponseEvent
+    changes: list[tuple[str, ShownValue, ShownValue]]  # (question label, before, after)
+
+
+def response_review_data(*, response: Response) -> tuple[list[ReviewSection], list[ReviewEvent]]:
+    """A response's answers by section with labels, and its history with readable changes."""
+    specs = questionnaire_specs(response.campaign.questionnaire)
+    answers = response_answers(response, specs)
+    questions = {code: spec.question for code, spec in specs.items()}
+    list_ids = {q.choice_list_id for q in questions.values() if q.choice_list_id}
+    by_list: dict[int, dict[str, str]] = {}
+    by_question: dict[int, dict[str, str]] = {}
+    choices = Choice.objects.filter(choice_list_id__in=list_ids) | Choice.objects.filter(
+        question__questionnaire_id=response.campaign.questionnaire_id
+    )
+    for choice in choices:
+        if choice.choice_list_id:
+            target = by_list.setdefault(choice.choice_list_id, {})
+        else:
+            target = by_question.setdefault(choice.question_id, {})
+        target[choice.code] = f"{choice.code}. {choice.label}" if choice.code.isdigit() else choice.label
+
+    def readable(code: str, value: object) -> ShownValue:
+        if value is None or value == "" or value == []:
+            return ShownValue()
+        question = questions.get(code)
+        if question is None or not question.is_choice:
+            return ShownValue(text=str(value))
+        if question.choice_list_id:
+            labels = by_list.get(question.choice_list_id, {})
+        else:
+            labels = by_question.get(question.id, {})
+        codes = value if isinstance(value, list) else [value]
+        shown = [labels.get(str(item), str(item)) for item in codes]
+        if question.type == question.Type.SINGLE_CHOICE:
+            return ShownValue(text=shown[0])
+        return ShownValue(labels=shown)
+
+    sections: list[ReviewSection] = []
+    section_id = None
+    for code, question in questions.items():
+        if question.section_id != section_id:
+            section_id = question.section_id
+            sections.append(ReviewSection(question.section.title, []))
+        sections[-1].answers.append(ReviewAnswer(code, question.label, readable(code, answers.get(code))))
+
+    events = []
+    for event in response.events.select_related("user").order_by("-at", "-id"):
+        changes = [
+            (questions[code].label if code in questions else code, readable(code, old), readable(code, new))
+            for code, (old, new) in event.changes.items()
+        ]
+        events.append(ReviewEvent(event, changes))
+    return sections, events
