@@ -20,6 +20,7 @@ from .models import (
     ResponseEvent,
     Section,
 )
+from .csv_io import responses_export_response
 from .selectors import response_answers
 from .services import questionnaire_new_version
 from .validation import questionnaire_specs
@@ -223,10 +224,8 @@ class ResponseAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected responses (CSV)"))
     def export_selected(self, request, queryset):
-        from .csv_io import responses_export_response
-
-        campaigns = {response.campaign_id for response in queryset}
-        if len(campaigns) != 1:
-            self.message_user(request, _("Select responses of one campaign to export."), messages.ERROR)
+        try:
+            return responses_export_response(queryset, user=request.user)
+        except ValueError as error:  # empty selection, or responses of several campaigns
+            self.message_user(request, str(error), messages.ERROR)
             return None
-        return responses_export_response(responses=queryset, user=request.user)

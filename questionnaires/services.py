@@ -18,6 +18,7 @@ from .models import (
     AnswerChoice,
     Campaign,
     Choice,
+    Invitation,
     Iscm,
     Question,
     Questionnaire,
@@ -120,28 +121,56 @@ def response_import(
     status: str,
     submitted_at=None,
     specs: dict[str, QuestionSpec] | None = None,
+    recompute: bool = True,
 ) -> WriteResult | None:
-    """Write one imported row; whatever the campaign's status. Returns None when nothing changed."""
+    """Write one imported row, whatever the campaign's status. Returns None when nothing changed.
+
+    A row identical to the stored response changes nothing: not its status (a validated response
+    re-imported from an older export stays validated), not its `submitted_at`, not its history.
+    `recompute=False` lets a bulk import request one recompute at the end instead of one per row.
+    """
+    if not Invitation.objects.filter(campaign=campaign, iscm=iscm).exists():
+        raise AnswersInvalid({"iscm": [_("%(iscm)s is not invited to this campaign.") % {"iscm": iscm.acronym}]})
     specs = specs if specs is not None else questionnaire_specs(campaign.questionnaire)
     final = status != Response.Status.DRAFT
     result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=final, specs=specs)
     if not result.is_valid:
         raise AnswersInvalid(result.errors)
-    response, _created = Response.objects.get_or_create(campaign=campaign, iscm=iscm)
+    response, created = Response.objects.get_or_create(campaign=campaign, iscm=iscm)
     locked = Response.objects.select_for_update().get(pk=response.pk)
     current = response_answers(locked, specs)
     new = {code: value_as_text(specs[code].question, value) for code, value in result.cleaned.items()}
     changes = _diff(current, new)
-    new_submitted_at = submitted_at or (locked.submitted_at if locked.status == status else None)
-    if final and new_submitted_at is None:
-        new_submitted_at = timezone.now()
-    if not changes and locked.status == status and (not final or locked.submitted_at == new_submitted_at):
+
+    if final and locked.status in Response.RESPONDED and not changes:
+        status = locked.status  # same answers: a review outcome is not undone by an older export
+    if final:
+        new_submitted_at = submitted_at or (locked.submitted_at if locked.has_responded else None) or _now()
+    else:
+        new_submitted_at = None
+    if not created and not changes and locked.status == status and locked.submitted_at == new_submitted_at:
         return None
+
+    comment = ""
+    if final and locked.submitted_at and locked.submitted_at != new_submitted_at:
+        comment = _("Submission date changed from %(old)s to %(new)s.") % {
+            "old": locked.submitted_at.isoformat(),
+            "new": new_submitted_at.isoformat(),
+        }
     _answers_store(locked, specs, result.cleaned, changes)
+    if final and (not locked.has_responded or changes):
+        locked.submitted_by = user if user is not None and user.is_authenticated else None
+    elif not final:
+        locked.submitted_by = None
     locked.status = status
-    locked.submitted_at = new_submitted_at if final else None
-    locked.submitted_by = user if final and user and user.is_authenticated else locked.submitted_by
-    return WriteResult(_finish_write(locked, user, ResponseEvent.Action.IMPORTED, changes, ""), changes)
+    locked.submitted_at = new_submitted_at
+    response = _finish_write(locked, user, ResponseEvent.Action.IMPORTED, changes, comment, recompute=recompute)
+    return WriteResult(response, changes)
+
+
+def _now():
+    # Whole seconds: exports write ISO 8601 without fractions, so a re-import compares equal.
+    return timezone.now().replace(microsecond=0)
 
 
 def _response_write(
@@ -180,7 +209,7 @@ def _response_write(
         locked.language = (language or "en")[:5]
         if final:
             locked.status = Response.Status.SUBMITTED
-            locked.submitted_at = timezone.now()
+            locked.submitted_at = _now()
             locked.submitted_by = user
             action = ResponseEvent.Action.SUBMITTED
         else:
@@ -277,6 +306,8 @@ def _finish_write(
     action: str,
     changes: dict[str, list[object]],
     comment: str,
+    *,
+    recompute: bool = True,
 ) -> Response:
     response.version += 1
     response.updated_at = timezone.now()
@@ -292,7 +323,7 @@ def _finish_write(
         changes=changes,
         comment=comment,
     )
-    if response.has_responded or action in (ResponseEvent.Action.RETURNED, ResponseEvent.Action.IMPORTED):
+    if recompute and (response.has_responded or action == ResponseEvent.Action.IMPORTED):
         aggregates_request_recompute(campaign_id=response.campaign_id)
     logger.info(
         "response %s",
