@@ -1,8 +1,33 @@
-"""Reads for dashboards, exports and the report: counting happens in SQL, a fixed number of queries."""
+"""Reads for dashboards, exports and the report: counting happens in SQL, a fixed number of queries.
+
+Everything returned is plain data (dicts, lists, ints, strings, dates) so that `charts.py`, the CSV
+writer, templates and the report consume it without touching the database again.
+
+Definitions (see docs/analytics.md): for a choice question and one of its choices,
+- count: responded responses (submitted, returned or validated) that selected the choice;
+- base: responded responses that answered the question (selected at least one choice);
+- selections: all choices selected for the question by those responses;
+- pct_of_respondents = count / base, pct_of_selections = count / selections (None when 0 / 0);
+- rank: standard competition ranking by count within the question (1, 2, 2, 4).
+"""
 
 from __future__ import annotations
 
-from questionnaires.models import Response
+import datetime
+import math
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from questionnaires.models import Answer, Campaign, Choice, Invitation, Iscm, Question, Response
+
+from .models import CampaignStats, ChoiceAggregate
+from .numbers import percent
 
 _RESPONDED = ", ".join(f"'{status}'" for status in Response.RESPONDED)
 
@@ -10,6 +35,7 @@ _RESPONDED = ", ".join(f"'{status}'" for status in Response.RESPONDED)
 # it (count), responded responses that answered the question (base), all picks of the question
 # (selections), and the standard competition rank by count. Zero counts come from the LEFT JOINs.
 # Optional filters on the ISCM's region and type serve the dashboard's live subsets.
+# (response, question, choice) is unique, so COUNT(*) in `picked` counts responses.
 CHOICE_COUNTS_SQL = f"""
 WITH responded AS (
     SELECT r.id
@@ -50,3 +76,418 @@ FROM options o
 LEFT JOIN picked p ON p.question_id = o.question_id AND p.choice_id = o.choice_id
 LEFT JOIN per_question pq ON pq.question_id = o.question_id
 """
+
+
+def choice_counts_params(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> dict[str, object]:
+    return {
+        "campaign": campaign.pk,
+        "questionnaire": campaign.questionnaire_id,
+        "region": region or "",
+        "iscm_type": iscm_type or "",
+    }
+
+
+def choice_counts_live(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, int]]:
+    """CHOICE_COUNTS_SQL run now (one query): the rows a recompute would store, for any subset."""
+    with connection.cursor() as cursor:
+        cursor.execute(CHOICE_COUNTS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _is_filtered(region: str, iscm_type: str) -> bool:
+    return bool(region or iscm_type)
+
+
+def _responded(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> QuerySet[Response]:
+    responses = Response.objects.filter(campaign=campaign, status__in=Response.RESPONDED)
+    if region:
+        responses = responses.filter(iscm__region=region)
+    if iscm_type:
+        responses = responses.filter(iscm__type=iscm_type)
+    return responses
+
+
+# --- Labels ---------------------------------------------------------------------------------------
+
+
+def choice_display_label(list_code: str, code: str, label: str) -> str:
+    """How a chart names a choice: "Objective 23 – <short title>", "SDG 8 – <short title>", or the label."""
+    if list_code == "gcm":
+        return _("Objective %(number)s – %(title)s") % {"number": code, "title": label}
+    if list_code == "sdg":
+        return _("SDG %(number)s – %(title)s") % {"number": code, "title": label}
+    return label
+
+
+# --- Choice questions ----------------------------------------------------------------------------
+
+
+def _questions(campaign: Campaign) -> list[Question]:
+    return list(
+        Question.objects.filter(questionnaire_id=campaign.questionnaire_id)
+        .select_related("section", "choice_list")
+        .order_by("section__position", "section_id", "position", "id")
+    )
+
+
+def _choices_by_question(questions: list[Question]) -> dict[int, list[Choice]]:
+    choice_questions = [q for q in questions if q.is_choice]
+    list_ids = {q.choice_list_id for q in choice_questions if q.choice_list_id}
+    own_ids = [q.id for q in choice_questions if not q.choice_list_id]
+    by_list: dict[int, list[Choice]] = defaultdict(list)
+    by_own: dict[int, list[Choice]] = defaultdict(list)
+    if not choice_questions:
+        return {}
+    for choice in Choice.objects.filter(Q(choice_list_id__in=list_ids) | Q(question_id__in=own_ids)).order_by(
+        "position", "id"
+    ):
+        if choice.choice_list_id:
+            by_list[choice.choice_list_id].append(choice)
+        else:
+            by_own[choice.question_id].append(choice)
+    return {q.id: (by_list[q.choice_list_id] if q.choice_list_id else by_own[q.id]) for q in choice_questions}
+
+
+def choice_questions(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
+    """Every choice question, in questionnaire order, with its choices' figures. Four queries.
+
+    Unfiltered, the figures are the stored aggregates (as of `CampaignStats.computed_at`); for a
+    region or ISCM type, or before the first recompute, they are counted live with the same SQL.
+    Each question: code, label, type, section, choice_list ("gcm", "sdg" or ""), base, selections,
+    answered (base > 0), `choices` in questionnaire order and `ranked` (rank, then questionnaire order);
+    each choice: code, label, description, display_label, count, rank, pct_of_respondents,
+    pct_of_selections (floats, exact; None when the denominator is 0).
+    """
+    stats = CampaignStats.objects.filter(campaign=campaign).first()
+    rows, _live = _count_rows(campaign, stats, region=region, iscm_type=iscm_type)
+    return _choice_questions(_questions(campaign), rows)
+
+
+def _count_rows(
+    campaign: Campaign, stats: CampaignStats | None, *, region: str, iscm_type: str
+) -> tuple[list[dict[str, int]], bool]:
+    """(rows, counted live?): stored rows when unfiltered and computed at least once, else live SQL."""
+    if not _is_filtered(region, iscm_type) and stats is not None and stats.computed_at is not None:
+        rows = ChoiceAggregate.objects.filter(campaign=campaign).order_by()
+        return list(rows.values("question_id", "choice_id", "count", "base", "selections", "rank")), False
+    return choice_counts_live(campaign, region=region, iscm_type=iscm_type), True
+
+
+def _choice_questions(questions: list[Question], rows: list[dict[str, int]]) -> list[dict[str, Any]]:
+    choices_by_question = _choices_by_question(questions)
+    if not choices_by_question:
+        return []
+    by_key = {(row["question_id"], row["choice_id"]): row for row in rows}
+    per_question = {row["question_id"]: row for row in rows}
+
+    result = []
+    for question in questions:
+        if question.id not in choices_by_question:
+            continue
+        totals = per_question.get(question.id, {})
+        base = int(totals.get("base", 0))
+        selections = int(totals.get("selections", 0))
+        list_code = question.choice_list.code if question.choice_list_id else ""
+        choices = []
+        for choice in choices_by_question[question.id]:
+            row = by_key.get((question.id, choice.id))
+            count = int(row["count"]) if row else 0
+            choices.append(
+                {
+                    "code": choice.code,
+                    "label": choice.label,
+                    "description": choice.description,
+                    "display_label": choice_display_label(list_code, choice.code, choice.label),
+                    "position": choice.position,
+                    "count": count,
+                    # a choice added after the last recompute has no stored row: it ranks after the rest
+                    "rank": int(row["rank"]) if row else None,
+                    "pct_of_respondents": percent(count, base),
+                    "pct_of_selections": percent(count, selections),
+                }
+            )
+        unranked_rank = 1 + sum(1 for c in choices if c["rank"] is not None and c["count"] > 0)
+        for choice in choices:
+            if choice["rank"] is None:
+                choice["rank"] = unranked_rank
+        result.append(
+            {
+                "code": question.code,
+                "label": question.label,
+                "type": question.type,
+                "section": question.section.title,
+                "choice_list": list_code,
+                "base": base,
+                "selections": selections,
+                "answered": base > 0,
+                "choices": choices,
+                "ranked": sorted(choices, key=lambda c: (c["rank"], c["position"])),
+            }
+        )
+    return result
+
+
+def choice_question(
+    campaign: Campaign, question_code: str, *, region: str = "", iscm_type: str = ""
+) -> dict[str, Any] | None:
+    """One question of `choice_questions` (same query count), or None if there is no such choice question."""
+    for question in choice_questions(campaign, region=region, iscm_type=iscm_type):
+        if question["code"] == question_code:
+            return question
+    return None
+
+
+def aggregate_rows(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
+    """Flat rows for the aggregates CSV: every choice of every choice question, questionnaire order."""
+    return [
+        {"question": question["code"], "base": question["base"], "selections": question["selections"], **choice}
+        for question in choice_questions(campaign, region=region, iscm_type=iscm_type)
+        for choice in question["choices"]
+    ]
+
+
+# --- Response rates ------------------------------------------------------------------------------
+
+
+def _rate_row(key: str, label: str, invited: int, responded: int) -> dict[str, Any]:
+    return {"key": key, "label": label, "invited": invited, "responded": responded, "rate": percent(responded, invited)}
+
+
+def response_groups(campaign: Campaign) -> list[dict[str, Any]]:
+    """Invited and responded ISCMs per (region, type): two GROUP BY queries, the basis of every rate.
+
+    Responded counts responded responses (submitted, returned, validated), as `CampaignStats.responded`.
+    """
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in Invitation.objects.filter(campaign=campaign).values("iscm__region", "iscm__type").annotate(n=Count("id")):
+        key = (row["iscm__region"], row["iscm__type"])
+        groups[key] = {"region": key[0], "type": key[1], "invited": row["n"], "responded": 0}
+    for row in _responded(campaign).values("iscm__region", "iscm__type").annotate(n=Count("id")):
+        key = (row["iscm__region"], row["iscm__type"])
+        groups.setdefault(key, {"region": key[0], "type": key[1], "invited": 0, "responded": 0})
+        groups[key]["responded"] = row["n"]
+    return sorted(groups.values(), key=lambda g: (g["region"], g["type"]))
+
+
+def response_rates(
+    campaign: Campaign, *, region: str = "", iscm_type: str = "", groups: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """KPIs and rates by region and by ISCM type, for the subset the filters select."""
+    groups = groups if groups is not None else response_groups(campaign)
+    subset = [
+        g for g in groups if (not region or g["region"] == region) and (not iscm_type or g["type"] == iscm_type)
+    ]
+    type_labels = dict(Iscm.Type.choices)
+    by_region: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for group in subset:
+        for bucket, key in ((by_region, group["region"]), (by_type, group["type"])):
+            bucket[key][0] += group["invited"]
+            bucket[key][1] += group["responded"]
+    invited = sum(g["invited"] for g in subset)
+    responded = sum(g["responded"] for g in subset)
+    return {
+        "invited": invited,
+        "responded": responded,
+        "rate": percent(responded, invited),
+        "by_region": [_rate_row(key, key, *counts) for key, counts in sorted(by_region.items())],
+        "by_type": [
+            _rate_row(key, str(type_labels.get(key, key)), *counts)
+            for key, counts in sorted(by_type.items(), key=lambda item: list(type_labels).index(item[0])
+                                      if item[0] in type_labels else len(type_labels))
+        ],
+    }
+
+
+def campaign_timing(campaign: Campaign, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Status, and whole days left until the close (rounded up) while open."""
+    now = now or timezone.now()
+    status = campaign.status_at(now)
+    close = campaign.effective_close
+    days_left = math.ceil((close - now).total_seconds() / 86400) if status == Campaign.Status.OPEN else None
+    return {
+        "status": status,
+        "status_label": str(Campaign.Status(status).label),
+        "opens_at": campaign.opens_at,
+        "closes_at": close,
+        "days_left": days_left,
+        "closed": status == Campaign.Status.CLOSED,
+    }
+
+
+def submissions_over_time(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
+    """Responded responses per day of submission (GROUP BY date), with the running total. One query."""
+    rows = (
+        _responded(campaign, region=region, iscm_type=iscm_type)
+        .filter(submitted_at__isnull=False)
+        .annotate(day=TruncDate("submitted_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    cumulative = 0
+    points = []
+    for row in rows:
+        cumulative += row["n"]
+        points.append({"date": row["day"].isoformat(), "count": row["n"], "cumulative": cumulative})
+    return points
+
+
+# --- Freshness ------------------------------------------------------------------------------------
+
+
+def _freshness(stats: CampaignStats | None, *, live: bool) -> dict[str, Any]:
+    return {
+        "computed_at": stats.computed_at if stats else None,
+        "requested_at": stats.requested_at if stats else None,
+        "is_stale": bool(stats and stats.is_stale),
+        "live": live,
+    }
+
+
+def aggregates_freshness(campaign: Campaign) -> dict[str, Any]:
+    return _freshness(CampaignStats.objects.filter(campaign=campaign).first(), live=False)
+
+
+# --- Text answers ---------------------------------------------------------------------------------
+
+
+def _text_answer_counts(campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str) -> dict[int, int]:
+    rows = (
+        Answer.objects.filter(
+            response__in=_responded(campaign, region=region, iscm_type=iscm_type), question_id__in=question_ids
+        )
+        .exclude(text="")
+        .values("question_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["question_id"]: row["n"] for row in rows}
+
+
+def text_answers(
+    campaign: Campaign, *, search: str = "", region: str = "", iscm_type: str = "", question_code: str = ""
+) -> list[dict[str, Any]]:
+    """Each text question with every responded answer and its ISCM (two queries). Raw responses: the
+    caller must have checked `can_view_all_responses`. `search` matches the text, case-insensitively."""
+    questions = [
+        q
+        for q in Question.objects.filter(questionnaire_id=campaign.questionnaire_id, type__in=Question.TEXT_TYPES)
+        .select_related("section")
+        .order_by("section__position", "section_id", "position", "id")
+        if not question_code or q.code == question_code
+    ]
+    answers = (
+        Answer.objects.filter(
+            response__in=_responded(campaign, region=region, iscm_type=iscm_type),
+            question_id__in=[q.id for q in questions],
+        )
+        .exclude(text="")
+        .select_related("response__iscm")
+        .order_by("response__iscm__acronym", "id")
+    )
+    if search:
+        answers = answers.filter(text__icontains=search)
+    by_question: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for answer in answers:
+        iscm = answer.response.iscm
+        by_question[answer.question_id].append(
+            {"iscm": iscm.acronym, "iscm_name": iscm.display_name, "region": iscm.region, "text": answer.text}
+        )
+    return [
+        {"code": q.code, "label": q.label, "section": q.section.title, "answers": by_question.get(q.id, [])}
+        for q in questions
+    ]
+
+
+# --- Drill-down -----------------------------------------------------------------------------------
+
+
+def choice_drilldown(
+    campaign: Campaign, question_code: str, choice_code: str, *, region: str = "", iscm_type: str = ""
+) -> dict[str, Any] | None:
+    """The ISCMs whose responded response selected the choice (three queries); None if no such choice.
+
+    Names individual ISCMs' answers: the caller must have checked `can_view_all_responses`.
+    """
+    question = (
+        Question.objects.filter(questionnaire_id=campaign.questionnaire_id, code=question_code)
+        .select_related("choice_list")
+        .first()
+    )
+    if question is None or not question.is_choice:
+        return None
+    choice = question.choices_queryset().filter(code=choice_code).first()
+    if choice is None:
+        return None
+    responses = (
+        _responded(campaign, region=region, iscm_type=iscm_type)
+        .filter(answer_choices__question=question, answer_choices__choice=choice)
+        .select_related("iscm")
+        .order_by("iscm__acronym")
+    )
+    list_code = question.choice_list.code if question.choice_list_id else ""
+    iscms = [
+        {
+            "acronym": r.iscm.acronym,
+            "name": r.iscm.display_name,
+            "region": r.iscm.region,
+            "type": r.iscm.get_type_display(),
+            "status": r.get_status_display(),
+            "submitted_at": r.submitted_at,
+        }
+        for r in responses
+    ]
+    return {
+        "question": {"code": question.code, "label": question.label},
+        "choice": {
+            "code": choice.code,
+            "label": choice.label,
+            "description": choice.description,
+            "display_label": choice_display_label(list_code, choice.code, choice.label),
+        },
+        "count": len(iscms),
+        "iscms": iscms,
+    }
+
+
+# --- The dashboard --------------------------------------------------------------------------------
+
+
+def campaign_regions(campaign: Campaign) -> list[str]:
+    """Regions of the invited ISCMs, for the filter (one query)."""
+    return list(
+        Invitation.objects.filter(campaign=campaign).order_by("iscm__region").values_list("iscm__region", flat=True).distinct()
+    )
+
+
+def dashboard_data(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> dict[str, Any]:
+    """Everything the dashboard shows, as plain data, in a fixed number of queries (nine).
+
+    Keys: filters, filtered, timing, kpis (invited, responded, rate), by_region, by_type,
+    over_time, questions (see `choice_questions`), text_questions (code, label, answers count),
+    freshness (computed_at, requested_at, is_stale, live).
+    """
+    filtered = _is_filtered(region, iscm_type)
+    stats = CampaignStats.objects.filter(campaign=campaign).first()
+    questions = _questions(campaign)
+    rows, live = _count_rows(campaign, stats, region=region, iscm_type=iscm_type)
+    choice_data = _choice_questions(questions, rows)
+    rates = response_rates(campaign, region=region, iscm_type=iscm_type)
+    text_questions = [q for q in questions if q.type in Question.TEXT_TYPES]
+    text_counts = _text_answer_counts(campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type)
+    return {
+        "filters": {"region": region, "iscm_type": iscm_type},
+        "filtered": filtered,
+        "timing": campaign_timing(campaign),
+        "kpis": {"invited": rates["invited"], "responded": rates["responded"], "rate": rates["rate"]},
+        "by_region": rates["by_region"],
+        "by_type": rates["by_type"],
+        "over_time": submissions_over_time(campaign, region=region, iscm_type=iscm_type),
+        "questions": choice_data,
+        "text_questions": [
+            {"code": q.code, "label": q.label, "section": q.section.title, "answers": text_counts.get(q.id, 0)}
+            for q in text_questions
+        ],
+        "freshness": _freshness(stats, live=live),
+    }

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from .services import aggregates_enqueue, aggregates_recompute, stale_campaign_ids
+from .services import aggregates_recompute, aggregates_sweep_stale
 
 
 @shared_task(
@@ -13,16 +13,15 @@ from .services import aggregates_enqueue, aggregates_recompute, stale_campaign_i
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
     retry_backoff_max=60,
+    retry_jitter=True,
     max_retries=5,
 )
 def aggregates_recompute_task(campaign_id: int) -> bool:
+    """Rebuild if stale; a run that finds the figures fresh (another run served the burst) returns False."""
     return aggregates_recompute(campaign_id=campaign_id)
 
 
 @shared_task(name="aggregates_sweep_stale", acks_late=True, reject_on_worker_lost=True)
 def aggregates_sweep_stale_task() -> int:
-    """Beat, every minute: enqueue campaigns whose figures are stale (e.g. the broker was down)."""
-    stale = stale_campaign_ids()
-    for campaign_id in stale:
-        aggregates_enqueue(campaign_id=campaign_id, countdown=0)
-    return len(stale)
+    """Beat, every minute: rebuild campaigns still stale (e.g. the broker was down at submission)."""
+    return len(aggregates_sweep_stale())
