@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from .models import Answer, AnswerChoice, Campaign, Iscm, Question, Response
-from .validation import QuestionSpec, questionnaire_specs
+from .validation import QuestionSpec, progress_from_answers, questionnaire_specs
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -117,17 +117,64 @@ def response_answers(
 def required_progress(response: Response | None, specs: dict[str, QuestionSpec]) -> tuple[int, int]:
     """(required questions answered, required questions shown) for progress bars."""
     answers = response_answers(response, specs) if response and response.pk else {}
-    answered = total = 0
-    for code, spec in specs.items():
-        question = spec.question
-        if not question.required:
-            continue
-        condition = question.show_if_question
-        if condition is not None:
-            selected = answers.get(condition.code)
-            selected = selected if isinstance(selected, list) else [selected]
-            if not any(code_ in question.show_if_values for code_ in selected):
+    return progress_from_answers(specs, answers)
+
+
+def response_changes_since(response: Response, version: int) -> dict[str, list[object]]:
+    """What was changed after `version`: the first old value and the last new one per question."""
+    merged: dict[str, list[object]] = {}
+    for event in response.events.filter(version__gt=version).order_by("version", "id"):
+        for code, (old, new) in event.changes.items():
+            if code in merged:
+                merged[code][1] = new
+            else:
+                merged[code] = [old, new]
+    return merged
+
+
+def required_progress_by_response(responses: dict[int, int], questionnaire_ids: set[int]) -> dict[object, tuple]:
+    """`required_progress` for many responses in three queries: required questions (and their display
+    conditions), and which of them each response answered.
+
+    `responses` maps response ids to their questionnaire ids. Keys of the result: response ids, and
+    ("empty", questionnaire id) for responses not started yet.
+    """
+    required = list(
+        Question.objects.filter(questionnaire_id__in=questionnaire_ids, required=True).values(
+            "id", "questionnaire_id", "show_if_question_id", "show_if_values"
+        )
+    )
+    condition_ids = {q["show_if_question_id"] for q in required if q["show_if_question_id"]}
+    required_ids = {q["id"] for q in required}
+    answered: dict[int, set[int]] = {}
+    selected: dict[tuple[int, int], set[str]] = {}
+    response_ids = list(responses)
+    if response_ids and required_ids:
+        for response_id, question_id in Answer.objects.filter(
+            response_id__in=response_ids, question_id__in=required_ids
+        ).values_list("response_id", "question_id"):
+            answered.setdefault(response_id, set()).add(question_id)
+        for response_id, question_id, code in AnswerChoice.objects.filter(
+            response_id__in=response_ids, question_id__in=required_ids | condition_ids
+        ).values_list("response_id", "question_id", "choice__code"):
+            answered.setdefault(response_id, set()).add(question_id)
+            selected.setdefault((response_id, question_id), set()).add(code)
+
+    def count(response_id: int | None, questionnaire_id: int) -> tuple[int, int]:
+        done = total = 0
+        for question in required:
+            if question["questionnaire_id"] != questionnaire_id:
                 continue
-        total += 1
-        answered += code in answers
-    return answered, total
+            condition = question["show_if_question_id"]
+            if condition:
+                chosen = selected.get((response_id, condition), set()) if response_id else set()
+                if not chosen.intersection(question["show_if_values"] or []):
+                    continue
+            total += 1
+            done += bool(response_id) and question["id"] in answered.get(response_id, set())
+        return done, total
+
+    result: dict[object, tuple] = {("empty", qid): count(None, qid) for qid in questionnaire_ids}
+    for response_id, questionnaire_id in responses.items():
+        result[response_id] = count(response_id, questionnaire_id)
+    return result

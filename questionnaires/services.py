@@ -25,7 +25,7 @@ from .models import (
     Response,
     ResponseEvent,
 )
-from .selectors import response_answers, value_as_text
+from .selectors import response_answers, response_changes_since, value_as_text
 from .validation import AnswersInvalid, QuestionSpec, answers_validate, questionnaire_specs
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class VersionConflict(Exception):
 class WriteResult:
     response: Response
     changes: dict[str, list[object]]
+    replayed: bool = False  # a double-clicked submit: nothing was written
 
 
 def response_get_or_create(*, campaign: Campaign, iscm: Iscm) -> Response:
@@ -197,8 +198,8 @@ def _response_write(
         current = response_answers(locked, specs)
         if expected_version is not None and locked.version != expected_version:
             if final and locked.has_responded and current == new:
-                return WriteResult(locked, {})  # a double-clicked submit: already done
-            changes_by_other = _events_changes_since(locked, expected_version)
+                return WriteResult(locked, {}, replayed=True)
+            changes_by_other = response_changes_since(locked, expected_version)
             raise VersionConflict(locked, changes_by_other)
         if not final and locked.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED):
             raise ResponseLocked(
@@ -278,18 +279,6 @@ def _choice_ids(wanted: list[tuple[Question, list[str]]]) -> dict[tuple[int, str
             else:
                 ids[(question.id, code)] = by_question[(question.id, code)]
     return ids
-
-
-def _events_changes_since(response: Response, version: int) -> dict[str, list[object]]:
-    """What other people changed after `version`: the first old value and the last new one per question."""
-    merged: dict[str, list[object]] = {}
-    for event in response.events.filter(version__gt=version).order_by("version", "id"):
-        for code, (old, new) in event.changes.items():
-            if code in merged:
-                merged[code][1] = new
-            else:
-                merged[code] = [old, new]
-    return merged
 
 
 def _status_change(

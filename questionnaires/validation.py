@@ -115,7 +115,7 @@ def answers_validate(
 
     for code, spec in specs.items():
         question = spec.question
-        shown = _is_shown(question, cleaned)
+        shown = question_is_shown(question, cleaned)
         if not shown and code in cleaned:
             condition = question.show_if_question
             errors.setdefault(code, []).append(
@@ -132,16 +132,29 @@ def answers_validate(
     return ValidationResult(cleaned=cleaned, errors=errors)
 
 
-def _is_shown(question: Question, cleaned: dict[str, object]) -> bool:
+def question_is_shown(question: Question, answers: dict[str, object]) -> bool:
+    """The display condition: shown when the condition question's answer includes one of the values.
+
+    An invalid or missing answer to the condition question hides the dependent question.
+    """
     condition = question.show_if_question
     if condition is None:
         return True
-    value = cleaned.get(condition.code)
-    if value is None:
-        # An invalid or missing condition answer hides the dependent question.
-        return False
-    selected = value if isinstance(value, list) else [value]
+    selected = answers.get(condition.code)
+    selected = selected if isinstance(selected, list) else [selected]
     return any(code in question.show_if_values for code in selected)
+
+
+def progress_from_answers(specs: dict[str, QuestionSpec], answers: dict[str, object]) -> tuple[int, int]:
+    """(required questions answered, required questions shown) for progress bars."""
+    answered = total = 0
+    for code, spec in specs.items():
+        question = spec.question
+        if not question.required or not question_is_shown(question, answers):
+            continue
+        total += 1
+        answered += not is_empty(answers.get(code))
+    return answered, total
 
 
 def _clean_value(spec: QuestionSpec, raw: object) -> object:

@@ -1,0 +1,34 @@
+"""Celery tasks of the questionnaires app: thin wrappers that take ids and call one function.
+
+Celery's autodiscovery imports this module; tasks of other modules of the app are imported here.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+from . import emails
+
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+# --- Focal-point side: the confirmation of a submitted response -----------------------------------
+
+
+@shared_task(
+    name="response_confirmation_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def response_confirmation_send_task(response_id: int, user_id: int) -> int:
+    return emails.response_confirmation_send(response_id=response_id, user_id=user_id)
+
+
+# --- Coordinator side: invitations and reminders (see tasks_reminders.py) -------------------------
+from .tasks_reminders import *  # noqa: E402,F401,F403 - registers the coordinator tasks with Celery
