@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .csv_io import responses_export_response
 from .models import (
     Campaign,
     Choice,
@@ -20,7 +21,6 @@ from .models import (
     ResponseEvent,
     Section,
 )
-from .csv_io import responses_export_response
 from .selectors import response_answers
 from .services import questionnaire_new_version
 from .validation import questionnaire_specs
