@@ -12,10 +12,11 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+
+from iscm_survey.publish import task_publish_on_commit
 
 from .models import Membership, Response
 
@@ -24,22 +25,11 @@ logger = logging.getLogger(__name__)
 
 def response_confirmation_enqueue(*, response_id: int, user_id: int) -> None:
     """Send the confirmation once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: _publish(response_id=response_id, user_id=user_id))
-
-
-def _publish(*, response_id: int, user_id: int) -> bool:
     from .tasks import response_confirmation_send_task
 
-    try:
-        response_confirmation_send_task.apply_async(args=[response_id, user_id])
-    except Exception:  # the broker is down: the submission has committed and must stand
-        logger.warning(
-            "submission confirmation e-mail not enqueued",
-            extra={"event": "enqueue_failed", "task": "response_confirmation_send", "response": response_id},
-            exc_info=True,
-        )
-        return False
-    return True
+    task_publish_on_commit(
+        response_confirmation_send_task, args=[response_id, user_id], log_extra={"response": response_id}
+    )
 
 
 def _address(user) -> str:

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from iscm_survey.publish import task_publish_on_commit
+
 from .models import (
     Campaign,
     Choice,
@@ -369,25 +371,11 @@ def reminder_send_now(*, campaign: Campaign, iscm: Iscm, user: AbstractBaseUser)
 
 
 def _enqueue(task_name: str, *args: object) -> None:
-    """Publish the task once the current transaction commits; a dead broker is logged, not raised."""
+    """Publish the e-mail task once the current transaction commits; a dead broker is logged, not raised."""
+    from . import tasks_reminders
 
-    def publish() -> None:
-        from . import tasks_reminders
-
-        task = {
-            "invitation_send": tasks_reminders.invitation_send,
-            "reminder_send": tasks_reminders.reminder_send,
-        }[task_name]
-        try:
-            task.apply_async(args=list(args))
-        except Exception:
-            logger.warning(
-                "e-mail task not enqueued",
-                extra={"event": "enqueue_failed", "task": task_name, "task_args": list(args)},
-                exc_info=True,
-            )
-
-    transaction.on_commit(publish)
+    task = {"invitation_send": tasks_reminders.invitation_send, "reminder_send": tasks_reminders.reminder_send}
+    task_publish_on_commit(task[task_name], args=list(args), log_extra={"task_args": list(args)})
 
 
 # --- Reads for the coordinator pages --------------------------------------------------------------

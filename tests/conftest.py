@@ -6,6 +6,7 @@ import os
 import pytest
 from django.core.management import call_command
 
+from iscm_survey.publish import broker_failure_forget
 from questionnaires.models import Campaign, Iscm
 from tests import factories
 
@@ -19,6 +20,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _broker_state():
+    # A test that simulates a dead broker must not make the next tests skip their publishes.
+    broker_failure_forget()
+    yield
+    broker_failure_forget()
 
 
 @pytest.fixture(autouse=True)
