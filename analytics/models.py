@@ -3,6 +3,7 @@
 Percentages are derived on read (count/base, count/selections), so nothing stored can disagree.
 """
 
+from django.conf import settings
 from django.db import models
 
 from questionnaires.models import Campaign, Choice, Question
@@ -50,3 +51,46 @@ class CampaignStats(models.Model):
     @property
     def is_stale(self) -> bool:
         return self.requested_at is not None and (self.computed_at is None or self.requested_at > self.computed_at)
+
+
+class ReportFile(models.Model):
+    """A generated report download (PDF or DOCX) of a campaign, in one language.
+
+    Kept until the figures change: a file is reused while `figures_as_of` equals the campaign's
+    `CampaignStats.computed_at`; otherwise a new one is generated.
+    """
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="report_files")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    language = models.CharField(max_length=5, default="en")
+    figures_as_of = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, for the progress bar.")
+    file = models.FileField(upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "format", "language", "figures_as_of"], name="report_file_unique_figures"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.format} {self.language} ({self.status})"
