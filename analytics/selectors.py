@@ -241,7 +241,12 @@ def choice_question(
 def aggregate_rows(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
     """Flat rows for the aggregates CSV: every choice of every choice question, questionnaire order."""
     return [
-        {"question": question["code"], "base": question["base"], "selections": question["selections"], **choice}
+        {
+            "question": question["code"],
+            "base": question["base"],
+            "selections": question["selections"],
+            **choice,
+        }
         for question in choice_questions(campaign, region=region, iscm_type=iscm_type)
         for choice in question["choices"]
     ]
@@ -251,7 +256,13 @@ def aggregate_rows(campaign: Campaign, *, region: str = "", iscm_type: str = "")
 
 
 def _rate_row(key: str, label: str, invited: int, responded: int) -> dict[str, Any]:
-    return {"key": key, "label": label, "invited": invited, "responded": responded, "rate": percent(responded, invited)}
+    return {
+        "key": key,
+        "label": label,
+        "invited": invited,
+        "responded": responded,
+        "rate": percent(responded, invited),
+    }
 
 
 def response_groups(campaign: Campaign) -> list[dict[str, Any]]:
@@ -260,7 +271,11 @@ def response_groups(campaign: Campaign) -> list[dict[str, Any]]:
     Responded counts responded responses (submitted, returned, validated), as `CampaignStats.responded`.
     """
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in Invitation.objects.filter(campaign=campaign).values("iscm__region", "iscm__type").annotate(n=Count("id")):
+    for row in (
+        Invitation.objects.filter(campaign=campaign)
+        .values("iscm__region", "iscm__type")
+        .annotate(n=Count("id"))
+    ):
         key = (row["iscm__region"], row["iscm__type"])
         groups[key] = {"region": key[0], "type": key[1], "invited": row["n"], "responded": 0}
     for row in _responded(campaign).values("iscm__region", "iscm__type").annotate(n=Count("id")):
@@ -276,7 +291,9 @@ def response_rates(
     """KPIs and rates by region and by ISCM type, for the subset the filters select."""
     groups = groups if groups is not None else response_groups(campaign)
     subset = [
-        g for g in groups if (not region or g["region"] == region) and (not iscm_type or g["type"] == iscm_type)
+        g
+        for g in groups
+        if (not region or g["region"] == region) and (not iscm_type or g["type"] == iscm_type)
     ]
     type_labels = dict(Iscm.Type.choices)
     by_region: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -294,8 +311,12 @@ def response_rates(
         "by_region": [_rate_row(key, key, *counts) for key, counts in sorted(by_region.items())],
         "by_type": [
             _rate_row(key, str(type_labels.get(key, key)), *counts)
-            for key, counts in sorted(by_type.items(), key=lambda item: list(type_labels).index(item[0])
-                                      if item[0] in type_labels else len(type_labels))
+            for key, counts in sorted(
+                by_type.items(),
+                key=lambda item: (
+                    list(type_labels).index(item[0]) if item[0] in type_labels else len(type_labels)
+                ),
+            )
         ],
     }
 
@@ -316,7 +337,9 @@ def campaign_timing(campaign: Campaign, *, now: datetime.datetime | None = None)
     }
 
 
-def submissions_over_time(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
+def submissions_over_time(
+    campaign: Campaign, *, region: str = "", iscm_type: str = ""
+) -> list[dict[str, Any]]:
     """Responded responses per day of submission (GROUP BY date), with the running total. One query."""
     rows = (
         _responded(campaign, region=region, iscm_type=iscm_type)
@@ -353,10 +376,13 @@ def aggregates_freshness(campaign: Campaign) -> dict[str, Any]:
 # --- Text answers ---------------------------------------------------------------------------------
 
 
-def _text_answer_counts(campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str) -> dict[int, int]:
+def _text_answer_counts(
+    campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str
+) -> dict[int, int]:
     rows = (
         Answer.objects.filter(
-            response__in=_responded(campaign, region=region, iscm_type=iscm_type), question_id__in=question_ids
+            response__in=_responded(campaign, region=region, iscm_type=iscm_type),
+            question_id__in=question_ids,
         )
         .exclude(text="")
         .values("question_id")
@@ -372,7 +398,9 @@ def text_answers(
     caller must have checked `can_view_all_responses`. `search` matches the text, case-insensitively."""
     questions = [
         q
-        for q in Question.objects.filter(questionnaire_id=campaign.questionnaire_id, type__in=Question.TEXT_TYPES)
+        for q in Question.objects.filter(
+            questionnaire_id=campaign.questionnaire_id, type__in=Question.TEXT_TYPES
+        )
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
         if not question_code or q.code == question_code
@@ -457,7 +485,10 @@ def choice_drilldown(
 def campaign_regions(campaign: Campaign) -> list[str]:
     """Regions of the invited ISCMs, for the filter (one query)."""
     return list(
-        Invitation.objects.filter(campaign=campaign).order_by("iscm__region").values_list("iscm__region", flat=True).distinct()
+        Invitation.objects.filter(campaign=campaign)
+        .order_by("iscm__region")
+        .values_list("iscm__region", flat=True)
+        .distinct()
     )
 
 
@@ -475,7 +506,9 @@ def dashboard_data(campaign: Campaign, *, region: str = "", iscm_type: str = "")
     choice_data = _choice_questions(questions, rows)
     rates = response_rates(campaign, region=region, iscm_type=iscm_type)
     text_questions = [q for q in questions if q.type in Question.TEXT_TYPES]
-    text_counts = _text_answer_counts(campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type)
+    text_counts = _text_answer_counts(
+        campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type
+    )
     return {
         "filters": {"region": region, "iscm_type": iscm_type},
         "filtered": filtered,
@@ -486,7 +519,12 @@ def dashboard_data(campaign: Campaign, *, region: str = "", iscm_type: str = "")
         "over_time": submissions_over_time(campaign, region=region, iscm_type=iscm_type),
         "questions": choice_data,
         "text_questions": [
-            {"code": q.code, "label": q.label, "section": q.section.title, "answers": text_counts.get(q.id, 0)}
+            {
+                "code": q.code,
+                "label": q.label,
+                "section": q.section.title,
+                "answers": text_counts.get(q.id, 0),
+            }
             for q in text_questions
         ],
         "freshness": _freshness(stats, live=live),

@@ -15,6 +15,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from iscm_survey.publish import task_publish
 from questionnaires.models import Campaign, Invitation, Response
 
 from .models import CampaignStats, ChoiceAggregate
@@ -49,29 +50,24 @@ def aggregates_request_recompute(*, campaign_id: int) -> None:
     now = timezone.now()
     stats = CampaignStats.objects.filter(campaign_id=campaign_id)
     if not stats.update(requested_at=_requested_at_expression(now)):
-        _stats, created = CampaignStats.objects.get_or_create(campaign_id=campaign_id, defaults={"requested_at": now})
+        _stats, created = CampaignStats.objects.get_or_create(
+            campaign_id=campaign_id, defaults={"requested_at": now}
+        )
         if not created:  # another transaction created the row in the meantime: move its mark forward
             stats.update(requested_at=_requested_at_expression(now))
     transaction.on_commit(lambda: aggregates_enqueue(campaign_id=campaign_id))
 
 
 def aggregates_enqueue(*, campaign_id: int, countdown: int | None = None) -> bool:
-    """Publish a rebuild; False (and a warning) when the broker cannot be reached. Never raises."""
+    """Publish a rebuild; False when the broker cannot be reached (the sweep catches up). Never raises."""
     from .tasks import aggregates_recompute_task
 
-    try:
-        aggregates_recompute_task.apply_async(
-            args=[campaign_id],
-            countdown=settings.AGGREGATES_RECOMPUTE_COUNTDOWN if countdown is None else countdown,
-        )
-    except Exception:  # the broker is down: the campaign stays stale, the sweep recomputes it later
-        logger.warning(
-            "aggregates recompute not enqueued; campaign left stale",
-            extra={"event": "enqueue_failed", "campaign": campaign_id},
-            exc_info=True,
-        )
-        return False
-    return True
+    return task_publish(
+        aggregates_recompute_task,
+        args=[campaign_id],
+        countdown=settings.AGGREGATES_RECOMPUTE_COUNTDOWN if countdown is None else countdown,
+        log_extra={"campaign": campaign_id},
+    )
 
 
 @transaction.atomic
@@ -86,7 +82,10 @@ def aggregates_recompute(*, campaign_id: int, force: bool = False) -> bool:
     rebuilds again. A deleted campaign is nothing to do.
     """
     campaign = (
-        Campaign.objects.select_for_update(no_key=True).select_related("questionnaire").filter(pk=campaign_id).first()
+        Campaign.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("questionnaire")
+        .filter(pk=campaign_id)
+        .first()
     )
     if campaign is None:
         return False
@@ -102,7 +101,8 @@ def aggregates_recompute(*, campaign_id: int, force: bool = False) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ChoiceAggregate._meta.db_table} ({columns}) "  # noqa: S608 - table name is ours
-            f"SELECT %(campaign)s, question_id, choice_id, count, base, selections, rank FROM ({CHOICE_COUNTS_SQL}) t",
+            f"SELECT %(campaign)s, question_id, choice_id, count, base, selections, rank "
+            f"FROM ({CHOICE_COUNTS_SQL}) t",
             choice_counts_params(campaign),
         )
     CampaignStats.objects.filter(pk=stats.pk).update(
@@ -136,5 +136,7 @@ def aggregates_sweep_stale() -> list[int]:
             if aggregates_recompute(campaign_id=campaign_id):
                 rebuilt.append(campaign_id)
         except DatabaseError:
-            logger.exception("stale campaign not recomputed", extra={"event": "sweep_failed", "campaign": campaign_id})
+            logger.exception(
+                "stale campaign not recomputed", extra={"event": "sweep_failed", "campaign": campaign_id}
+            )
     return rebuilt

@@ -1,0 +1,411 @@
+"""Plotly figures from plain data (the dicts of `analytics.selectors`): pure functions, no database.
+
+Each function returns a figure as a JSON-ready dict ({"data": [...], "layout": {...}}) that
+`static/js/dashboard.js` draws with the vendored plotly.js. Figures are built with
+`plotly.graph_objects`, so a misspelt property fails here, in the tests, not silently in the browser.
+
+Choice rankings put rank 1 first in the data and reverse the category axis, so the first bar drawn at
+the top is `figure["data"][0]["y"][0]`. Every bar of a choice chart carries `customdata[i][0]` = the
+choice code, which the page uses for the drill-down.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from typing import Any
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from .numbers import percent_1dp
+
+Figure = dict[str, Any]
+
+# Official SDG colours (UN Department of Global Communications, SDG communications guidelines).
+SDG_COLOURS: dict[str, str] = {
+    "1": "#E5243B",
+    "2": "#DDA63A",
+    "3": "#4C9F38",
+    "4": "#C5192D",
+    "5": "#FF3A21",
+    "6": "#26BDE2",
+    "7": "#FCC30B",
+    "8": "#A21942",
+    "9": "#FD6925",
+    "10": "#DD1367",
+    "11": "#FD9D24",
+    "12": "#BF8B2E",
+    "13": "#3F7E44",
+    "14": "#0A97D9",
+    "15": "#56C02B",
+    "16": "#00689D",
+    "17": "#19486A",
+}
+PRIMARY = "#0033A0"  # IOM blue
+MUTED = "#6c757d"
+PALETTE = ["#0033A0", "#5B92E5", "#FFB81C", "#00A3AD", "#D22630", "#8A8D8F", "#7D55C7", "#2CA02C"]
+FONT = {
+    "family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    "size": 13,
+}
+
+# Chart kinds: "bars" = ranked horizontal bars of % of respondents; "bars_selections" = the same with
+# % of selections; "donut" = shares of a single choice.
+BARS, BARS_SELECTIONS, DONUT = "bars", "bars_selections", "donut"
+
+
+def _layouts() -> dict[str, dict[str, tuple[str, str]]]:
+    """Per questionnaire slug, per question code: (chart kind, title). Questions not listed get ranked
+    bars of % of respondents titled with their label. The bundled 2023 questionnaire's layout mirrors
+    the seed report: the review plan as a donut, review formats as shares of all selections."""
+    return {
+        "iscm-contributions": {
+            "sdg_contributes": (BARS, _("SDGs the ISCMs' work contributes to")),
+            "sdg_priority": (BARS, _("SDGs prioritised by the ISCMs")),
+            "gcm_contributes": (BARS, _("GCM objectives the ISCMs' work contributes to")),
+            "gcm_review_plan": (DONUT, _("Engagement in the 2024 cycle of the GCM regional review")),
+            "gcm_review_format": (
+                BARS_SELECTIONS,
+                _("Planned formats of contribution to the GCM regional review"),
+            ),
+            "gcm_priorities": (
+                BARS,
+                _("GCM objectives most important to make progress on over the next decade"),
+            ),
+        }
+    }
+
+
+def chart_kind_and_title(questionnaire_slug: str, question: dict[str, Any]) -> tuple[str, str]:
+    return _layouts().get(questionnaire_slug, {}).get(question["code"], (BARS, question["label"]))
+
+
+def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
+    base_layout = {
+        "template": "none",
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 10, "r": 50, "t": 60, "b": 50},
+        "hoverlabel": {"align": "left"},
+        "separators": ".,",
+    }
+    return go.Figure(data=data, layout={**base_layout, **layout}).to_plotly_json()
+
+
+def _percent_axis(title: str, *, step: int = 20) -> dict[str, Any]:
+    """A 0–100 % value axis, with room beyond 100 for the bar labels drawn outside the bars."""
+    ticks = list(range(0, 101, step))
+    return {
+        "title": {"text": html.escape(title)},
+        "range": [0, 130],
+        "tickvals": ticks,
+        "ticktext": [f"{tick}%" for tick in ticks],
+        "showgrid": True,
+        "gridcolor": "#e9ecef",
+        "zeroline": False,
+        "automargin": True,
+        "fixedrange": True,
+    }
+
+
+def _category_axis() -> dict[str, Any]:
+    """The labels axis of horizontal bars: first category at the top, labels never cut."""
+    return {
+        "autorange": "reversed",
+        "automargin": True,
+        "type": "category",
+        "fixedrange": True,
+        "ticksuffix": "  ",
+    }
+
+
+def _title(text: str) -> dict[str, Any]:
+    return {"text": html.escape(text), "x": 0, "xanchor": "left", "font": {"size": 15}}
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    """Escaped (plotly renders a little HTML in hover text), wrapped with <br> (it never wraps itself)."""
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width)) if text else ""
+
+
+def _pct_label(part: int, whole: int) -> str:
+    """ "76.9% (10/13)" — the percentage to one decimal and the fraction it comes from."""
+    value = percent_1dp(part, whole)
+    if value is None:
+        return _("no answers")
+    return f"{value}% ({part}/{whole})"
+
+
+def no_answers_figure(title: str) -> Figure:
+    """An empty chart that says so: a question nobody answered (base 0) has nothing to divide."""
+    return _figure(
+        [],
+        {
+            "title": _title(title),
+            "height": 200,
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                {
+                    "text": html.escape(_("No answers yet")),
+                    "showarrow": False,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "font": {"size": 16, "color": MUTED},
+                }
+            ],
+        },
+    )
+
+
+# --- Choice questions ----------------------------------------------------------------------------
+
+
+def choice_ranking(question: dict[str, Any], *, title: str, of_selections: bool = False) -> Figure:
+    """Horizontal bars, rank 1 at the top: % of respondents (count/base) or % of selections.
+
+    Bars are labelled with the choice's display label ("Objective 23 – <short title>"), show
+    "76.9% (10/13)" and the full title on hover. SDG choices take their official colours.
+    """
+    base = question["base"]
+    denominator = question["selections"] if of_selections else base
+    if not base or not denominator:
+        return no_answers_figure(title)
+    ranked = question["ranked"]
+    measure = "pct_of_selections" if of_selections else "pct_of_respondents"
+    of_what = _("of selections") if of_selections else _("of ISCMs that answered")
+    colours = [
+        SDG_COLOURS.get(choice["code"], PRIMARY) if question["choice_list"] == "sdg" else PRIMARY
+        for choice in ranked
+    ]
+    hover = []
+    for choice in ranked:
+        lines = [f"<b>{_wrap(choice['display_label'])}</b>"]
+        if choice["description"] and choice["description"] != choice["label"]:
+            lines.append(_wrap(choice["description"]))
+        lines.append(
+            html.escape(
+                _("%(count)s of %(whole)s (%(pct)s%% %(of_what)s) · rank %(rank)s")
+                % {
+                    "count": choice["count"],
+                    "whole": denominator,
+                    "pct": percent_1dp(choice["count"], denominator),
+                    "of_what": of_what,
+                    "rank": choice["rank"],
+                }
+            )
+        )
+        hover.append("<br>".join(lines))
+    bar = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [round(choice[measure], 4) for choice in ranked],
+        "y": [html.escape(choice["display_label"]) for choice in ranked],
+        "text": [_pct_label(choice["count"], denominator) for choice in ranked],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": colours},
+        "customdata": [
+            [choice["code"], hover_text] for choice, hover_text in zip(ranked, hover, strict=True)
+        ],
+        "hovertemplate": "%{customdata[1]}<extra></extra>",
+        "name": "",
+    }
+    axis_title = (
+        _("%% of selections (n = %(n)s)") if of_selections else _("%% of ISCMs that answered (n = %(n)s)")
+    )
+    return _figure(
+        [bar],
+        {
+            "title": _title(title),
+            "height": 110 + 26 * len(ranked),
+            "bargap": 0.25,
+            "showlegend": False,
+            "xaxis": _percent_axis(axis_title % {"n": denominator}),
+            "yaxis": _category_axis(),
+        },
+    )
+
+
+def choice_donut(question: dict[str, Any], *, title: str) -> Figure:
+    """Shares of a single choice (count/base), in questionnaire order; zero slices stay in the legend."""
+    base = question["base"]
+    if not base:
+        return no_answers_figure(title)
+    choices = question["choices"]
+    pie = {
+        "type": "pie",
+        "hole": 0.5,
+        "sort": False,
+        "direction": "clockwise",
+        "labels": [html.escape(choice["display_label"]) for choice in choices],
+        "values": [choice["count"] for choice in choices],
+        # a zero slice is not drawn; its label would float at the edge (the legend and table show it)
+        "text": [_pct_label(choice["count"], base) if choice["count"] else "" for choice in choices],
+        "textinfo": "text",
+        "textposition": "outside",
+        "marker": {"colors": [PALETTE[i % len(PALETTE)] for i in range(len(choices))]},
+        "customdata": [[choice["code"]] for choice in choices],
+        "hovertemplate": "<b>%{label}</b><br>%{text}<extra></extra>",
+        "name": "",
+    }
+    return _figure(
+        [pie],
+        {
+            "title": _title(title),
+            "height": 360,
+            "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.1},
+            "margin": {"l": 20, "r": 20, "t": 70, "b": 40},
+            "annotations": [
+                {
+                    "text": html.escape(_("n = %(n)s") % {"n": base}),
+                    "showarrow": False,
+                    "font": {"size": 14, "color": MUTED},
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": "paper",
+                    "yref": "paper",
+                }
+            ],
+        },
+    )
+
+
+def question_chart(question: dict[str, Any], *, questionnaire_slug: str = "") -> Figure:
+    """The chart of a choice question: the questionnaire's layout if it has one, else ranked bars."""
+    kind, title = chart_kind_and_title(questionnaire_slug, question)
+    if kind == DONUT:
+        return choice_donut(question, title=title)
+    return choice_ranking(question, title=title, of_selections=kind == BARS_SELECTIONS)
+
+
+# --- Response rates -------------------------------------------------------------------------------
+
+
+def response_rate_bars(rows: list[dict[str, Any]], *, title: str) -> Figure:
+    """Horizontal bars of responded / invited per group (in the order given), labelled "57.1% (4/7)"."""
+    rows = [row for row in rows if row["invited"]]
+    if not rows:
+        return no_answers_figure(title)
+    bar = {
+        "type": "bar",
+        "orientation": "h",
+        "y": [html.escape(row["label"]) for row in rows],
+        "x": [round(row["rate"], 4) for row in rows],
+        "text": [_pct_label(row["responded"], row["invited"]) for row in rows],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": PRIMARY},
+        "customdata": [[row["key"]] for row in rows],
+        "hovertemplate": "<b>%{y}</b><br>"
+        + html.escape(_("Responded / invited"))
+        + ": %{text}<extra></extra>",
+        "name": "",
+    }
+    return _figure(
+        [bar],
+        {
+            "title": _title(title),
+            "height": 130 + 30 * len(rows),
+            "bargap": 0.3,
+            "showlegend": False,
+            "xaxis": _percent_axis(_("Response rate (responded / invited)"), step=25),
+            "yaxis": _category_axis(),
+        },
+    )
+
+
+def response_rate_by_region(rows: list[dict[str, Any]]) -> Figure:
+    return response_rate_bars(rows, title=_("Response rate by region"))
+
+
+def response_rate_by_type(rows: list[dict[str, Any]]) -> Figure:
+    return response_rate_bars(rows, title=_("Response rate by ISCM type"))
+
+
+def submissions_over_time(points: list[dict[str, Any]], *, invited: int | None = None) -> Figure:
+    """Cumulative responded responses by day of submission; a dotted line at the number invited."""
+    title = _("Submissions over time")
+    if not points:
+        return no_answers_figure(title)
+    line = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "line": {"shape": "hv", "color": PRIMARY, "width": 3},
+        "x": [point["date"] for point in points],
+        "y": [point["cumulative"] for point in points],
+        "customdata": [[point["count"]] for point in points],
+        "hovertemplate": "%{x|%d %b %Y}<br>"
+        + html.escape(_("Submitted that day"))
+        + ": %{customdata[0]}<br>"
+        + html.escape(_("Total"))
+        + ": %{y}<extra></extra>",
+        "name": html.escape(_("Responded (cumulative)")),
+    }
+    layout: dict[str, Any] = {
+        "title": _title(title),
+        "height": 360,
+        "showlegend": False,
+        "xaxis": {
+            "type": "date",
+            "title": {"text": html.escape(_("Date of submission"))},
+            "gridcolor": "#e9ecef",
+            "automargin": True,
+            "fixedrange": True,
+        },
+        "yaxis": {
+            "title": {"text": html.escape(_("Responses (cumulative)"))},
+            "rangemode": "tozero",
+            "gridcolor": "#e9ecef",
+            "tickformat": "d",
+            "automargin": True,
+            "fixedrange": True,
+        },
+    }
+    if invited:
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": invited,
+                "y1": invited,
+                "line": {"dash": "dot", "color": MUTED, "width": 1},
+            }
+        ]
+        layout["annotations"] = [
+            {
+                "text": html.escape(_("Invited: %(n)s") % {"n": invited}),
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "y": invited,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"color": MUTED, "size": 12},
+            }
+        ]
+        layout["yaxis"]["range"] = [0, invited * 1.1]
+    return _figure([line], layout)
+
+
+# --- The dashboard --------------------------------------------------------------------------------
+
+
+def dashboard_figures(data: dict[str, Any], *, questionnaire_slug: str = "") -> dict[str, Figure]:
+    """Every figure of `selectors.dashboard_data`, by chart id: "response-rate-region",
+    "response-rate-type", "submissions" and each choice question's code."""
+    figures = {
+        "response-rate-region": response_rate_by_region(data["by_region"]),
+        "response-rate-type": response_rate_by_type(data["by_type"]),
+        "submissions": submissions_over_time(data["over_time"], invited=data["kpis"]["invited"]),
+    }
+    for question in data["questions"]:
+        figures[question["code"]] = question_chart(question, questionnaire_slug=questionnaire_slug)
+    return figures

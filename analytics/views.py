@@ -1,0 +1,203 @@
+"""Dashboard pages: thin views over `selectors` (reads), `charts` (figures) and one service (recompute).
+
+Who sees what (see docs/analytics.md):
+- dashboard, chart data and aggregates CSV: coordinators and observers (`can_view_dashboards`);
+- drill-down (which ISCMs selected a choice) and the free-text browser: coordinators only
+  (`can_view_all_responses`), because both show individual ISCMs' answers, and observers may view
+  dashboards and reports but no raw responses;
+- "Recompute now": coordinators (`is_coordinator`).
+Anonymous visitors are sent to the login page; anyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from questionnaires.models import Campaign, Iscm
+from questionnaires.selectors import can_view_all_responses, can_view_dashboards, is_coordinator
+
+from . import charts, exports, selectors
+from .services import aggregates_recompute
+
+FIXED_CHARTS = ("response-rate-region", "response-rate-type", "submissions")
+# Observers see no individual answers. Figures of a filtered subset with fewer responses than this would
+# show one or two ISCMs' answers (e.g. the only global process), so they are withheld from observers.
+MIN_SUBSET_RESPONSES = 3
+
+
+def _campaign_view(allowed: Callable[[Any], bool]):
+    """Login required (anonymous → login page), then `allowed(user)` or 403, then the campaign or 404."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            campaign = get_object_or_404(Campaign.objects.select_related("questionnaire"), slug=slug)
+            return view(request, campaign, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class FilterForm(forms.Form):
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+    iscm_type = forms.ChoiceField(label=gettext_lazy("ISCM type"), required=False)
+
+    def __init__(self, *args, regions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions")), *((region, region) for region in regions)]
+        self.fields["iscm_type"].choices = [("", _("All types")), *Iscm.Type.choices]
+
+
+def _filters(request: HttpRequest, campaign: Campaign) -> tuple[FilterForm, dict[str, str]]:
+    """The GET filter form; unknown values are ignored (the page shows every ISCM)."""
+    form = FilterForm(request.GET or None, regions=selectors.campaign_regions(campaign))
+    if form.is_bound and form.is_valid():
+        return form, {"region": form.cleaned_data["region"], "iscm_type": form.cleaned_data["iscm_type"]}
+    return form, {"region": "", "iscm_type": ""}
+
+
+def _filter_query(filters: dict[str, str]) -> str:
+    return urlencode({key: value for key, value in filters.items() if value})
+
+
+def _answers_withheld(
+    user, campaign: Campaign, filters: dict[str, str], responded: int | None = None
+) -> bool:
+    if can_view_all_responses(user) or not (filters["region"] or filters["iscm_type"]):
+        return False
+    if responded is None:
+        responded = selectors.response_rates(campaign, **filters)["responded"]
+    return responded < MIN_SUBSET_RESPONSES
+
+
+@require_GET
+@_campaign_view(can_view_dashboards)
+def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    form, filters = _filters(request, campaign)
+    data = selectors.dashboard_data(campaign, **filters)
+    withheld = _answers_withheld(request.user, campaign, filters, data["kpis"]["responded"])
+    if withheld:
+        data = {**data, "questions": []}
+    figures = charts.dashboard_figures(data, questionnaire_slug=campaign.questionnaire.slug)
+    sections: list[dict[str, Any]] = []
+    for question in data["questions"]:
+        if not sections or sections[-1]["title"] != question["section"]:
+            sections.append({"title": question["section"], "questions": []})
+        kind, title = charts.chart_kind_and_title(campaign.questionnaire.slug, question)
+        sections[-1]["questions"].append(
+            {**question, "chart_title": title, "of_selections": kind == charts.BARS_SELECTIONS}
+        )
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "campaign": campaign,
+            "data": data,
+            "sections": sections,
+            "figures": figures,
+            "form": form,
+            "filter_query": _filter_query(filters),
+            "can_drilldown": can_view_all_responses(request.user),
+            "can_recompute": is_coordinator(request.user),
+            "withheld": withheld,
+            "min_subset": MIN_SUBSET_RESPONSES,
+        },
+    )
+
+
+@require_POST
+@_campaign_view(is_coordinator)
+def recompute(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    # Synchronous on purpose: one INSERT … SELECT, and the coordinator comes back to fresh figures
+    # whether or not the broker and a worker are up (the button shows when they lagged behind).
+    aggregates_recompute(campaign_id=campaign.pk, force=True)
+    messages.success(request, _("The figures have been recomputed."))
+    return redirect("analytics:dashboard", slug=campaign.slug)
+
+
+@require_GET
+@_campaign_view(can_view_all_responses)
+def drilldown(request: HttpRequest, campaign: Campaign, question: str, choice: str) -> HttpResponse:
+    _form, filters = _filters(request, campaign)
+    data = selectors.choice_drilldown(campaign, question, choice, **filters)
+    if data is None:
+        raise Http404(_("No such question or choice in this campaign."))
+    return render(
+        request,
+        "analytics/drilldown.html",
+        {"campaign": campaign, "drilldown": data, "filters": filters, "filter_query": _filter_query(filters)},
+    )
+
+
+@require_GET
+@_campaign_view(can_view_all_responses)
+def texts(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    form, filters = _filters(request, campaign)
+    search = request.GET.get("q", "").strip()[:200]
+    questions = selectors.text_answers(campaign, search=search, **filters)
+    return render(
+        request,
+        "analytics/texts.html",
+        {
+            "campaign": campaign,
+            "questions": questions,
+            "search": search,
+            "form": form,
+            "filter_query": _filter_query(filters),
+            "total": sum(len(q["answers"]) for q in questions),
+        },
+    )
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@_campaign_view(can_view_dashboards)
+def chart_data(request: HttpRequest, campaign: Campaign, chart: str) -> HttpResponse:
+    """The CSV behind one chart (with the page's filters): rates, submissions or a question's aggregates."""
+    _form, filters = _filters(request, campaign)
+    if chart in ("response-rate-region", "response-rate-type"):
+        rates = selectors.response_rates(campaign, **filters)
+        rows = exports.rate_csv_rows(rates["by_region" if chart == "response-rate-region" else "by_type"])
+    elif chart == "submissions":
+        rows = exports.submission_csv_rows(selectors.submissions_over_time(campaign, **filters))
+    else:
+        if _answers_withheld(request.user, campaign, filters):
+            raise PermissionDenied
+        question = selectors.choice_question(campaign, chart, **filters)
+        if question is None:
+            raise Http404(_("No such chart."))
+        rows = exports.aggregate_csv_rows(exports.question_rows(question))
+    return _csv_response(rows, f"{campaign.slug}-{chart}.csv")
+
+
+@require_GET
+@_campaign_view(can_view_dashboards)
+def aggregates_csv(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """All aggregates, as `manage.py export_aggregates` writes them (with the page's filters, if any)."""
+    _form, filters = _filters(request, campaign)
+    if _answers_withheld(request.user, campaign, filters):
+        raise PermissionDenied
+    rows = exports.aggregate_csv_rows(selectors.aggregate_rows(campaign, **filters))
+    return _csv_response(rows, f"{campaign.slug}-aggregates.csv")
