@@ -6,6 +6,7 @@ import os
 import pytest
 from django.core.management import call_command
 
+from iscm_survey.celery import app as celery_app
 from iscm_survey.publish import broker_failure_forget
 from questionnaires.models import Campaign, Iscm
 from tests import factories
@@ -20,6 +21,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_real_services(request):
+    """Tasks run in-process (e-mails land in mail.outbox) even when CI sets a real broker; tests marked
+    `services` talk to the real Redis and workers and set up Celery themselves."""
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
 
 
 @pytest.fixture(autouse=True)
