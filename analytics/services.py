@@ -67,6 +67,7 @@ def aggregates_enqueue(*, campaign_id: int, countdown: int | None = None) -> boo
         args=[campaign_id],
         countdown=settings.AGGREGATES_RECOMPUTE_COUNTDOWN if countdown is None else countdown,
         log_extra={"campaign": campaign_id},
+        defer_on_failure=False,  # the stale-aggregates sweep catches up
     )
 
 

@@ -234,6 +234,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
     "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
+    "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
 }
 AGGREGATES_RECOMPUTE_COUNTDOWN = int(os.environ.get("AGGREGATES_RECOMPUTE_COUNTDOWN", "3"))
 REMINDER_DAYS_BEFORE_CLOSE = [

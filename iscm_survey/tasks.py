@@ -9,6 +9,8 @@ from pathlib import Path
 
 from celery import shared_task
 
+from .publish import deferred_tasks_publish
+
 
 @shared_task(name="iscm_survey.tasks.health_ping_task", ignore_result=True)
 def health_ping_task(path: str, token: str) -> None:
@@ -16,3 +18,9 @@ def health_ping_task(path: str, token: str) -> None:
     partial = target.with_name(target.name + ".partial")
     partial.write_text(token, encoding="utf-8")
     partial.replace(target)  # the reader never sees a half-written file
+
+
+@shared_task(name="deferred_tasks_publish", acks_late=True, reject_on_worker_lost=True)
+def deferred_tasks_publish_task() -> int:
+    """Beat, every minute: publish the e-mails (and other tasks) kept while the broker was down."""
+    return deferred_tasks_publish()

@@ -10,6 +10,7 @@ from .models import (
     Campaign,
     Choice,
     ChoiceList,
+    DeferredTask,
     Invitation,
     Iscm,
     Membership,
@@ -229,3 +230,11 @@ class ResponseAdmin(admin.ModelAdmin):
         except ValueError as error:  # empty selection, or responses of several campaigns
             self.message_user(request, str(error), messages.ERROR)
             return None
+
+
+@admin.register(DeferredTask)
+class DeferredTaskAdmin(admin.ModelAdmin):
+    """Tasks (e-mails) kept while the broker was down; published again every minute by the beat."""
+
+    list_display = ["task_name", "args", "created_at", "attempts"]
+    readonly_fields = ["task_name", "args", "created_at", "attempts"]

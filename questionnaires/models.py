@@ -93,8 +93,8 @@ class Iscm(models.Model):
 
     class Meta:
         ordering = ["acronym"]
-        verbose_name = "ISCM"
-        verbose_name_plural = "ISCMs"
+        verbose_name = _("ISCM")
+        verbose_name_plural = _("ISCMs")
 
     def __str__(self) -> str:
         return self.acronym
@@ -503,3 +503,22 @@ class ResponseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} v{self.version}"
+
+
+class DeferredTask(models.Model):
+    """A task that could not be published because the broker was down (an e-mail, mostly).
+
+    The beat task `deferred_tasks_publish` publishes these again once the broker is back, so the
+    user's action succeeds at once and its e-mail still goes out, late.
+    """
+
+    task_name = models.CharField(max_length=100)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"

@@ -1,0 +1,144 @@
+"""Two small middlewares of the security work (docs/security.md).
+
+`RequestGuardMiddleware` answers 400 to a request whose path, query string or form data holds a NUL
+character, or whose query string or URL-encoded body is not valid UTF-8. Django itself would carry a
+NUL into a database lookup, where PostgreSQL refuses it with an error (a 500), and would silently
+replace invalid UTF-8. No browser sends either; a scanner or a hand-made request does. The same 400
+goes to a Host header outside ALLOWED_HOSTS, an oversized body (DATA_UPLOAD_MAX_MEMORY_SIZE,
+DATA_UPLOAD_MAX_NUMBER_FIELDS) and a malformed multipart body, found while reading the request here.
+Django would answer those with 400 too, but its 400 page is rendered with the context processors,
+which need `request.user`: on a request stopped before AuthenticationMiddleware that page fails and
+the answer becomes a 500. Here the page is rendered without the request.
+
+Install it after CSPMiddleware (so the 400 carries the security headers) and before SessionMiddleware.
+
+`SecurityLogMiddleware` logs the 403s and 404s raised by views (`access_denied` on `iscm.security`:
+who, which URL, which ISCM), and makes the signed-in user known to the receivers of
+`questionnaires.security` for the `by` field of role changes. Install it right after
+AuthenticationMiddleware.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from django.core.exceptions import BadRequest, DisallowedHost, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
+from django.template import loader
+
+logger = logging.getLogger("iscm.security")
+
+URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+class BadInput(Exception):
+    pass
+
+
+def _check_encoded(raw: str | bytes, where: str) -> None:
+    """A query string or URL-encoded body: no NUL, valid UTF-8 once the %-escapes are undone."""
+    if isinstance(raw, str):
+        raw = raw.encode("latin-1", "replace")  # WSGI hands the query string over as latin-1
+    decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+    if b"\x00" in decoded:
+        raise BadInput(f"NUL character in the {where}")
+    try:
+        decoded.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"the {where} is not valid UTF-8") from error
+
+
+def request_check(request: HttpRequest) -> None:
+    """Raise BadInput when the request carries a NUL or invalid UTF-8 where Django would not stop it,
+    or a Host header not in ALLOWED_HOSTS."""
+    try:
+        request.get_host()
+    except DisallowedHost as error:
+        raise BadInput("Host header not in ALLOWED_HOSTS") from error
+    if "\x00" in request.path:
+        raise BadInput("NUL character in the path")
+    _check_encoded(request.META.get("QUERY_STRING", ""), "query string")
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type == URLENCODED:
+        _check_encoded(request.body, "form data")
+    elif content_type == MULTIPART:
+        # Text fields only; uploaded files are the business of the import, which checks their encoding.
+        for name, values in request.POST.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise BadInput("NUL character in the form data")
+
+
+class RequestGuardMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            request_check(request)
+        except (BadInput, SuspiciousOperation, MultiPartParserError, BadRequest) as problem:
+            reason = str(problem) if isinstance(problem, BadInput) else type(problem).__name__
+            logger.warning(
+                "bad request refused",
+                extra={
+                    "event": "bad_request",
+                    "reason": reason,
+                    "path": request.path[:200],
+                    "ip": request.META.get("REMOTE_ADDR"),
+                },
+            )
+            return bad_request_response()
+        return self.get_response(request)
+
+
+def bad_request_response() -> HttpResponse:
+    """templates/400.html rendered without the request: the request has not been through
+    AuthenticationMiddleware yet, and the context processors need `request.user`."""
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
+class SecurityLogMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from questionnaires.security import current_actor
+
+        token = current_actor.set(getattr(request, "user", None))
+        try:
+            return self.get_response(request)
+        finally:
+            current_actor.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied):
+            status = 403
+        elif isinstance(exception, Http404):
+            status = 404
+        else:
+            return None
+        from questionnaires.security import client_ip, user_fields, user_iscms
+
+        user = getattr(request, "user", None)
+        kwargs = request.resolver_match.kwargs if request.resolver_match else {}
+        logger.info(
+            "access denied",
+            extra={
+                "event": "access_denied",
+                "status": status,
+                **user_fields(user),
+                "iscms": user_iscms(user) if user is not None and user.is_authenticated else [],
+                "path": request.path[:200],
+                "method": request.method,
+                "view": request.resolver_match.view_name if request.resolver_match else None,
+                "campaign": kwargs.get("slug"),
+                "target_iscm": kwargs.get("acronym"),
+                "ip": client_ip(request),
+            },
+        )
+        return None  # Django answers as usual (403.html / 404.html)
