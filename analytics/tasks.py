@@ -25,3 +25,6 @@ def aggregates_recompute_task(campaign_id: int) -> bool:
 def aggregates_sweep_stale_task() -> int:
     """Beat, every minute: rebuild campaigns still stale (e.g. the broker was down at submission)."""
     return len(aggregates_sweep_stale())
+
+# Celery autodiscovers tasks.py only: register the report task ("report_generate") from here.
+from .report_tasks import report_generate_task  # noqa: E402,F401

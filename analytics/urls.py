@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_report, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
         views.drilldown,
         name="drilldown",
     ),
+    *urls_report.urlpatterns,
 ]

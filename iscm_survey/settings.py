@@ -187,6 +187,9 @@ STORAGES = {
     },
 }
 
+# Headless Chromium for the report's PDF and chart images (Debian's package; see docs/report.md).
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
