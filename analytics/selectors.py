@@ -52,11 +52,18 @@ picked AS (
     JOIN responded ON responded.id = ac.response_id
     GROUP BY ac.question_id, ac.choice_id
 ),
-per_question AS (
-    SELECT ac.question_id, COUNT(DISTINCT ac.response_id) AS base, COUNT(*) AS selections
+-- base without COUNT(DISTINCT): that sorts every answer row (spilling to disk at 10,000 responses);
+-- grouping by (question, response) first is one hash aggregate, then a small one per question.
+per_response AS (
+    SELECT ac.question_id, ac.response_id, COUNT(*) AS picks
     FROM questionnaires_answerchoice ac
     JOIN responded ON responded.id = ac.response_id
-    GROUP BY ac.question_id
+    GROUP BY ac.question_id, ac.response_id
+),
+per_question AS (
+    SELECT question_id, COUNT(*) AS base, SUM(picks) AS selections
+    FROM per_response
+    GROUP BY question_id
 ),
 options AS (
     SELECT q.id AS question_id, c.id AS choice_id
@@ -308,7 +315,7 @@ def response_rates(
         "invited": invited,
         "responded": responded,
         "rate": percent(responded, invited),
-        "by_region": [_rate_row(key, key, *counts) for key, counts in sorted(by_region.items())],
+        "by_region": [_rate_row(key, _(key), *counts) for key, counts in sorted(by_region.items())],
         "by_type": [
             _rate_row(key, str(type_labels.get(key, key)), *counts)
             for key, counts in sorted(

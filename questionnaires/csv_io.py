@@ -938,9 +938,13 @@ def responses_import_csv(
     data: bytes,
     user: AbstractBaseUser | AnonymousUser | None,
     via: str = "web",
+    max_bytes: int | None = MAX_IMPORT_BYTES,
 ) -> ImportReport:
-    """Check every row; when all are right, write them in one transaction. All or nothing."""
-    if len(data) > MAX_IMPORT_BYTES:
+    """Check every row; when all are right, write them in one transaction. All or nothing.
+
+    `max_bytes` caps web uploads; the management command passes None (an operator's file on disk).
+    """
+    if max_bytes is not None and len(data) > max_bytes:
         report = ImportReport(
             problems=[
                 Problem(
@@ -948,7 +952,7 @@ def responses_import_csv(
                     "",
                     "",
                     _("The file is larger than %(size)d MB: split it into several files.")
-                    % {"size": MAX_IMPORT_BYTES // (1024 * 1024)},
+                    % {"size": max_bytes // (1024 * 1024)},
                 )
             ]
         )

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file {file}.")
-        report = responses_import_csv(campaign=campaign, data=path.read_bytes(), user=importer, via="command")
+        report = responses_import_csv(
+            campaign=campaign, data=path.read_bytes(), user=importer, via="command", max_bytes=None
+        )
         if not report.ok:
             for problem in report.problems:
                 row = "-" if problem.row is None else str(problem.row)
