@@ -1,0 +1,471 @@
+"""Access control (OWASP ASVS V8): every URL of the app × every role, allowed and denied, in one table.
+
+Roles: anonymous, a focal point of the ISCM (MIDWA, whose response to the open campaign is a draft),
+a focal point of another ISCM (RCM), an observer, the coordinator, an administrator.
+
+Denied means: anonymous → the login page; a forbidden function → 403; another ISCM's response → 404
+(its existence does not leak). A denied POST changes nothing in the database (a fingerprint of the
+tables an attacker could touch is compared); a GET never changes it; an allowed POST with an effect
+does. `test_every_url_has_an_entry` fails when a URL pattern has no entry here: a new page must say
+who may use it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from questionnaires.csv_io import campaign_export_response
+from questionnaires.models import Campaign, Response
+
+from .conftest import CAMPAIGN_CLOSED, CAMPAIGN_OPEN, ISCM, OTHER_ISCM, ROLES, World, db_fingerprint
+
+# --- Outcomes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    to: Callable[[World], str] | None = None  # where a redirect goes (path, query ignored)
+    writes: bool = False  # an allowed POST that must change the database
+    login: bool = False  # a redirect to the login page
+
+    @property
+    def denied(self) -> bool:
+        return self.login or self.status in (403, 404, 405)
+
+
+OK = Outcome(200)
+OK_WRITES = Outcome(200, writes=True)
+LOGIN = Outcome(302, login=True)
+FORBIDDEN = Outcome(403)
+NOT_FOUND = Outcome(404)
+NOT_ALLOWED = Outcome(405)
+
+
+def redirect(to: Callable[[World], str], *, writes: bool = False) -> Outcome:
+    return Outcome(302, to=to, writes=writes)
+
+
+def roles(**outcomes: Outcome) -> dict[str, Outcome]:
+    assert set(outcomes) == set(ROLES), f"every role needs an outcome: {set(ROLES) ^ set(outcomes)}"
+    return outcomes
+
+
+def everyone(outcome: Outcome) -> dict[str, Outcome]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def signed_in(outcome: Outcome) -> dict[str, Outcome]:
+    return {**everyone(outcome), "anonymous": LOGIN}
+
+
+def coordinators(outcome: Outcome) -> dict[str, Outcome]:
+    """Coordinators and admins; 403 for focal points and observers."""
+    return roles(
+        anonymous=LOGIN,
+        focal_point=FORBIDDEN,
+        other_focal_point=FORBIDDEN,
+        observer=FORBIDDEN,
+        coordinator=outcome,
+        admin=outcome,
+    )
+
+
+def dashboards(outcome: Outcome) -> dict[str, Outcome]:
+    """Coordinators, admins and observers; 403 for focal points."""
+    return {**coordinators(outcome), "observer": outcome}
+
+
+def own_iscm(outcome: Outcome) -> dict[str, Outcome]:
+    """The ISCM's focal points only; 404 for everyone else, whatever their role."""
+    return roles(
+        anonymous=LOGIN,
+        focal_point=outcome,
+        other_focal_point=NOT_FOUND,
+        observer=NOT_FOUND,
+        coordinator=NOT_FOUND,
+        admin=NOT_FOUND,
+    )
+
+
+def post_only(outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+    """GET on a POST-only view: 405 for whoever gets past the login and role checks."""
+    return {role: NOT_ALLOWED if not outcome.denied else outcome for role, outcome in outcomes.items()}
+
+
+# --- Requests -------------------------------------------------------------------------------------
+
+
+def url_of(name: str, **kwargs: object) -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs=kwargs)
+
+
+def open_kwargs(world: World) -> dict[str, str]:
+    return {"slug": CAMPAIGN_OPEN, "acronym": ISCM}
+
+
+def respond_body(world: World) -> dict[str, object]:
+    response = world.response(world.open, world.iscm)
+    return {"respondent_name": "Changed by the access test", "version": response.version, "action": "draft"}
+
+
+def import_body(world: World) -> dict[str, object]:
+    """The wide export of the open campaign with one answer of MIDWA's draft changed."""
+    streamed = campaign_export_response(
+        campaign=world.open, user=None, statuses=[s for s, _label in Response.Status.choices]
+    )
+    text = b"".join(streamed.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        if row["iscm"] == ISCM:
+            row["respondent_name"] = "Changed by an import"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return {"file": SimpleUploadedFile("import.csv", out.getvalue().encode(), content_type="text/csv")}
+
+
+def campaign_body(slug: str) -> Callable[[World], dict[str, object]]:
+    """A valid campaign form; for an existing campaign, with all its invitations kept."""
+
+    def body(world: World) -> dict[str, object]:
+        existing = Campaign.objects.filter(slug=slug).first()
+        invited = list(existing.invitations.values_list("iscm_id", flat=True)) if existing else []
+        return {
+            "slug": slug,
+            "questionnaire": world.open.questionnaire_id,
+            "title_en": "A campaign made by the access test",
+            "opens_at": "2030-01-01T09:00",
+            "closes_at": "2030-02-01T09:00",
+            "invited_iscms": invited or [world.iscm.pk, world.other_iscm.pk],
+        }
+
+    return body
+
+
+def bad_token_kwargs(world: World) -> dict[str, str]:
+    return {"uidb64": urlsafe_base64_encode(force_bytes(world.users["focal_point"].pk)), "token": "abc-123"}
+
+
+@dataclass
+class Entry:
+    kwargs: Callable[[World], dict[str, object]] | dict[str, object]
+    get: dict[str, Outcome] | None
+    post: dict[str, Outcome] | None = None
+    body: Callable[[World], dict[str, object]] | dict[str, object] = field(default_factory=dict)
+    query: str = ""
+
+
+def campaign_list_url(world: World) -> str:
+    return reverse("questionnaires:campaign_list")
+
+
+def campaign_url(world: World) -> str:
+    return reverse("questionnaires:campaign_detail", kwargs={"slug": CAMPAIGN_OPEN})
+
+
+def form_url(world: World) -> str:
+    return reverse("questionnaires:respond", kwargs=open_kwargs(world))
+
+
+def coordinator_response_url(world: World) -> str:
+    return reverse("questionnaires:coordinator_response", kwargs={"slug": CAMPAIGN_OPEN, "acronym": OTHER_ISCM})
+
+
+def focal_points_url(world: World) -> str:
+    return reverse("questionnaires:iscm_focal_points", kwargs={"acronym": ISCM})
+
+
+def path(url: str) -> Callable[[World], str]:
+    return lambda world: url
+
+
+OPEN = {"slug": CAMPAIGN_OPEN}
+REVIEW_KWARGS = {"slug": CAMPAIGN_OPEN, "acronym": OTHER_ISCM}  # RCM's submitted response
+
+TABLE: dict[str, Entry] = {
+    # --- public and account pages (Django's auth views) ---
+    "healthz": Entry({}, everyone(OK)),
+    "login": Entry(
+        {},
+        everyone(OK),
+        post=everyone(OK),  # a wrong password: the form again
+        body={"username": "fp-midwa@example.org", "password": "wrong"},
+    ),
+    "logout": Entry({}, everyone(NOT_ALLOWED), post=everyone(redirect(path("/accounts/login/")))),
+    "password_change": Entry(
+        {},
+        signed_in(OK),
+        # a wrong old password: the form comes back, nothing changes
+        post=signed_in(OK),
+        body={"old_password": "wrong", "new_password1": "Tr1cky-new-pass!", "new_password2": "Tr1cky-new-pass!"},
+    ),
+    "password_change_done": Entry({}, signed_in(OK)),
+    "password_reset": Entry(
+        {},
+        everyone(OK),
+        post=everyone(redirect(path("/accounts/password_reset/done/"))),
+        body={"email": "nobody@example.org"},
+    ),
+    "password_reset_done": Entry({}, everyone(OK)),
+    # an invalid link: the "link is no longer valid" page for everyone, nothing changes
+    "password_reset_confirm": Entry(
+        bad_token_kwargs,
+        everyone(OK),
+        post=everyone(OK),
+        body={"new_password1": "Tr1cky-new-pass!", "new_password2": "Tr1cky-new-pass!"},
+    ),
+    "password_reset_complete": Entry({}, everyone(OK)),
+    "questionnaires:invitation_accept": Entry(
+        bad_token_kwargs,
+        everyone(OK),
+        post=everyone(OK),
+        body={"new_password1": "Tr1cky-new-pass!", "new_password2": "Tr1cky-new-pass!"},
+    ),
+    "set_language": Entry(
+        {},
+        everyone(redirect(path("/"))),  # a GET changes nothing, it only goes back
+        post=everyone(redirect(path("/"))),
+        body={"language": "fr", "next": "/"},
+    ),
+    # --- focal points ---
+    "home": Entry(
+        {},
+        roles(
+            anonymous=LOGIN,
+            focal_point=OK,
+            other_focal_point=OK,
+            observer=redirect(campaign_list_url),
+            coordinator=redirect(campaign_list_url),
+            admin=redirect(campaign_list_url),
+        ),
+    ),
+    "questionnaires:respond": Entry(
+        open_kwargs, own_iscm(OK), post=own_iscm(redirect(form_url, writes=True)), body=respond_body
+    ),
+    "questionnaires:respond_review": Entry(
+        open_kwargs,
+        own_iscm(OK),
+        # the confirmation submits MIDWA's draft
+        post=own_iscm(
+            redirect(url_of("questionnaires:response_detail", slug=CAMPAIGN_OPEN, acronym=ISCM), writes=True)
+        ),
+        body=lambda world: {"version": world.response(world.open, world.iscm).version},
+    ),
+    "questionnaires:response_detail": Entry(open_kwargs, own_iscm(OK)),
+    "questionnaires:response_print": Entry(open_kwargs, own_iscm(OK)),
+    # --- coordinators ---
+    "questionnaires:campaign_list": Entry({}, dashboards(OK)),
+    "questionnaires:campaign_create": Entry(
+        {},
+        coordinators(OK),
+        post=coordinators(redirect(url_of("questionnaires:campaign_detail", slug="made-by-test"), writes=True)),
+        body=campaign_body("made-by-test"),
+    ),
+    "questionnaires:campaign_detail": Entry(OPEN, coordinators(OK)),
+    "questionnaires:campaign_edit": Entry(
+        OPEN,
+        coordinators(OK),
+        post=coordinators(redirect(campaign_url, writes=True)),
+        body=campaign_body(CAMPAIGN_OPEN),
+    ),
+    "questionnaires:campaign_close": Entry(
+        OPEN, post_only(coordinators(OK)), post=coordinators(redirect(campaign_url, writes=True))
+    ),
+    "questionnaires:campaign_remind": Entry(
+        open_kwargs, post_only(coordinators(OK)), post=coordinators(redirect(campaign_url, writes=True))
+    ),
+    "questionnaires:coordinator_response": Entry(REVIEW_KWARGS, coordinators(OK)),
+    "questionnaires:coordinator_response_validate": Entry(
+        REVIEW_KWARGS,
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(coordinator_response_url, writes=True)),
+    ),
+    "questionnaires:coordinator_response_return": Entry(
+        REVIEW_KWARGS,
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(coordinator_response_url, writes=True)),
+        body={"comment": "Please complete the GCM part."},
+    ),
+    "questionnaires:iscm_focal_points": Entry(
+        {"acronym": ISCM},
+        coordinators(OK),
+        post=coordinators(redirect(focal_points_url, writes=True)),
+        body={"email": "new-focal-point@example.org"},
+    ),
+    "questionnaires:iscm_focal_point_resend": Entry(
+        lambda world: {"acronym": ISCM, "user_id": world.users["focal_point"].pk},
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(focal_points_url)),  # an e-mail task, nothing stored
+    ),
+    "questionnaires:iscm_focal_point_remove": Entry(
+        lambda world: {"acronym": ISCM, "user_id": world.users["focal_point"].pk},
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(focal_points_url, writes=True)),
+    ),
+    # --- data exchange: coordinators and admins ---
+    "questionnaires:export": Entry(OPEN, coordinators(OK)),
+    "questionnaires:export_responses": Entry(OPEN, coordinators(OK), query="format=wide"),
+    "questionnaires:export_codebook": Entry(OPEN, coordinators(OK)),
+    "questionnaires:import_responses": Entry(OPEN, coordinators(OK), post=coordinators(OK_WRITES), body=import_body),
+    # --- dashboards ---
+    "analytics:dashboard": Entry(OPEN, dashboards(OK)),
+    "analytics:recompute": Entry(
+        {"slug": CAMPAIGN_CLOSED},
+        # @require_POST comes first: a GET is 405 even for anonymous visitors, and reveals nothing
+        everyone(NOT_ALLOWED),
+        post=coordinators(redirect(url_of("analytics:dashboard", slug=CAMPAIGN_CLOSED), writes=True)),
+    ),
+    "analytics:texts": Entry(OPEN, coordinators(OK)),
+    "analytics:aggregates_csv": Entry(OPEN, dashboards(OK)),
+    "analytics:chart_data": Entry({"slug": CAMPAIGN_OPEN, "chart": "gcm_priorities"}, dashboards(OK)),
+    "analytics:drilldown": Entry(
+        {"slug": CAMPAIGN_CLOSED, "question": "gcm_priorities", "choice": "23"}, coordinators(OK)
+    ),
+    # --- the summary report (issue 7): coordinators and observers ---
+    "analytics:report": Entry(OPEN, dashboards(OK)),
+    "analytics:report_status": Entry(OPEN, dashboards(OK)),
+    "analytics:report_generate": Entry(
+        {"slug": CAMPAIGN_OPEN, "fmt": "pdf"},
+        everyone(NOT_ALLOWED),  # @require_POST first
+        post=dashboards(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
+    ),
+    # no file generated yet: back to the report page
+    "analytics:report_download": Entry(
+        {"slug": CAMPAIGN_OPEN, "fmt": "pdf"}, dashboards(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN)))
+    ),
+}
+
+
+# --- Enumeration of the URL patterns ----------------------------------------------------------------
+
+SKIPPED_PREFIXES = ("admin/", "static/", "media/", "__debug__/")
+
+
+def url_patterns(patterns=None, prefix: str = "", namespace: str = "") -> list[tuple[str, str | None]]:
+    """(route, namespaced name) of every pattern, following includes."""
+    found: list[tuple[str, str | None]] = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found.extend(url_patterns(pattern.url_patterns, route, inner))
+        elif isinstance(pattern, URLPattern):
+            found.append((route, f"{namespace}{pattern.name}" if pattern.name else None))
+    return found
+
+
+def test_every_url_has_an_entry():
+    patterns = [(route, name) for route, name in url_patterns() if not route.startswith(SKIPPED_PREFIXES)]
+    unnamed = [route for route, name in patterns if name is None]
+    assert not unnamed, f"URL patterns without a name cannot be in the access table: {unnamed}"
+    names = {name for _route, name in patterns}
+    missing = sorted(names - set(TABLE))
+    assert not missing, (
+        f"URLs without an entry in tests/security/test_access_table.py TABLE: {missing}. "
+        "Say who may use them (allowed and denied outcome for every role)."
+    )
+    stale = sorted(set(TABLE) - names)
+    assert not stale, f"TABLE entries whose URL no longer exists: {stale}"
+
+
+# --- The table test ----------------------------------------------------------------------------------
+
+
+def _resolve(value, world):
+    return value(world) if callable(value) else value
+
+
+def _check(response, outcome: Outcome, world: World, what: str) -> None:
+    assert response.status_code == outcome.status, f"{what}: {response.status_code}, expected {outcome.status}"
+    if outcome.login:
+        assert response.url.startswith("/accounts/login/?next="), f"{what}: redirected to {response.url}"
+    elif outcome.to is not None:
+        assert response.url.split("?")[0].split("#")[0] == outcome.to(world), f"{what}: redirected to {response.url}"
+
+
+def _request(client, method: str, url: str, body):
+    response = client.post(url, body) if method == "POST" else client.get(url)
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)  # run the generator to its end (exports log there)
+    return response
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_access(world, name):
+    entry = TABLE[name]
+    kwargs = _resolve(entry.kwargs, world)
+    url = reverse(name, kwargs=kwargs) + (f"?{entry.query}" if entry.query else "")
+    for method, outcomes in (("GET", entry.get), ("POST", entry.post)):
+        if outcomes is None:
+            continue
+        for role in ROLES:
+            outcome = outcomes[role]
+            client = world.client(role)
+            body = _resolve(entry.body, world) if method == "POST" else None
+            before = db_fingerprint()
+            with transaction.atomic():
+                response = _request(client, method, url, body)
+                after = db_fingerprint()
+                transaction.set_rollback(True)  # every role starts from the same data
+            what = f"{method} {url} as {role}"
+            _check(response, outcome, world, what)
+            if method == "GET" or outcome.denied or not outcome.writes:
+                assert after == before, f"{what} changed the database"
+            else:
+                assert after != before, f"{what} was allowed but changed nothing (is the test body right?)"
+
+
+def test_posts_to_get_only_pages_change_nothing(world):
+    """A POST to a page without a POST entry is refused (405), denied, or treated as a GET: never a write."""
+    for name, entry in sorted(TABLE.items()):
+        if entry.post is not None:
+            continue  # the page takes POSTs: covered by test_access
+        url = reverse(name, kwargs=_resolve(entry.kwargs, world))
+        for role in ("anonymous", "focal_point", "coordinator"):
+            before = db_fingerprint()
+            response = _request(world.client(role), "POST", url, {"status": "validated", "is_staff": "1"})
+            assert response.status_code in (200, 302, 403, 404, 405), f"POST {url} as {role}: {response.status_code}"
+            assert db_fingerprint() == before, f"POST {url} as {role} changed the database"
+
+
+# --- The admin -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(world, role):
+    response_pk = world.response(world.open, world.other_iscm).pk
+    urls = [
+        "/admin/",
+        f"/admin/questionnaires/response/{response_pk}/change/",
+        "/admin/auth/user/",
+        "/admin/questionnaires/iscm/add/",
+    ]
+    client = world.client(role)
+    for url in urls:
+        response = client.get(url)
+        if role == "admin":
+            assert response.status_code == 200, url
+        else:
+            # non-staff users, coordinators included, are sent to the admin's own login page
+            assert response.status_code == 302 and response.url.startswith("/admin/login/"), (url, role)
+
+
+def test_non_staff_cannot_post_to_the_admin(world):
+    user = world.users["coordinator"]
+    client = world.client("coordinator")
+    before = db_fingerprint()
+    response = client.post(f"/admin/auth/user/{user.pk}/change/", {"is_staff": "on", "is_superuser": "on"})
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    assert db_fingerprint() == before
