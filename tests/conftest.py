@@ -4,7 +4,9 @@ a focal point of an ISCM, a focal point of another ISCM, an admin)."""
 import os
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from iscm_survey.celery import app as celery_app
 from iscm_survey.publish import broker_failure_forget
@@ -34,6 +36,14 @@ def _celery_eager_unless_real_services(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # A test that renders in French must not leave French active for the next one.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
