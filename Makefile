@@ -15,7 +15,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 LANGS := fr es ar
 # Directories that compilemessages/makemessages must not walk into (Django's own catalogues live in .venv).
-I18N_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignore=static
+I18N_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignore=static --ignore=benchmarks
 
 .PHONY: help venv install run test lint bench up backup restore messages compilemessages
 
@@ -80,7 +80,7 @@ bench: $(STAMP)
 # --- translations ------------------------------------------------------------------------------
 messages: $(STAMP)
 	mkdir -p locale
-	$(MANAGE) makemessages $(foreach lang,$(LANGS),-l $(lang)) $(I18N_IGNORE)
+	$(MANAGE) makemessages $(foreach lang,$(LANGS),-l $(lang)) --no-obsolete $(I18N_IGNORE)
 	@$(MAKE) --no-print-directory compilemessages
 
 # --- production stack and data -----------------------------------------------------------------

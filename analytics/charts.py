@@ -16,6 +16,7 @@ import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from .numbers import percent_1dp
@@ -89,9 +90,20 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
         "plot_bgcolor": "white",
         "margin": {"l": 10, "r": 50, "t": 60, "b": 50},
         "hoverlabel": {"align": "left"},
-        "separators": ".,",
+        # Decimal and thousands separators of the active language: 76,9 in French and Spanish.
+        "separators": formats.get_format("DECIMAL_SEPARATOR") + formats.get_format("THOUSAND_SEPARATOR"),
     }
+    if translation.get_language_bidi():
+        base_layout["margin"] = {**base_layout["margin"], "l": _rtl_label_margin(data)}
     return go.Figure(data=data, layout={**base_layout, **layout}).to_plotly_json()
+
+
+def _rtl_label_margin(data: list[dict[str, Any]]) -> int:
+    """plotly.js mis-measures right-to-left tick labels on an RTL page and lets them fall off the chart
+    (its automargin then reserves nothing): reserve the room of the longest category label ourselves."""
+    labels = [str(label) for trace in data if trace.get("orientation") == "h" for label in trace.get("y", [])]
+    longest = max((len(label) for label in labels), default=0)
+    return min(20 + 7 * longest, 360) if longest else 10
 
 
 def _percent_axis(title: str, *, step: int = 20) -> dict[str, Any]:
@@ -135,7 +147,7 @@ def _pct_label(part: int, whole: int) -> str:
     value = percent_1dp(part, whole)
     if value is None:
         return _("no answers")
-    return f"{value}% ({part}/{whole})"
+    return f"{formats.number_format(value, 1)}% ({part}/{whole})"
 
 
 def no_answers_figure(title: str) -> Figure:

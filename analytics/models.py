@@ -5,6 +5,7 @@ Percentages are derived on read (count/base, count/selections), so nothing store
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from questionnaires.models import Campaign, Choice, Question
 
@@ -61,14 +62,14 @@ class ReportFile(models.Model):
     """
 
     class Format(models.TextChoices):
-        PDF = "pdf", "PDF"
-        DOCX = "docx", "Word (DOCX)"
+        PDF = "pdf", _("PDF")
+        DOCX = "docx", _("Word (DOCX)")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="report_files")
     format = models.CharField(max_length=4, choices=Format.choices)

@@ -499,8 +499,20 @@ def campaign_regions(campaign: Campaign) -> list[str]:
     )
 
 
-def dashboard_data(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> dict[str, Any]:
-    """Everything the dashboard shows, as plain data, in a fixed number of queries (nine).
+def regions_of_groups(groups: list[dict[str, Any]]) -> list[str]:
+    """Regions of the invited ISCMs, for the filter, from `response_groups` (no query of its own)."""
+    return sorted({group["region"] for group in groups if group["invited"]})
+
+
+def dashboard_data(
+    campaign: Campaign,
+    *,
+    region: str = "",
+    iscm_type: str = "",
+    groups: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Everything the dashboard shows, as plain data, in a fixed number of queries (eight; six when
+    the caller passes the `response_groups` it already read, e.g. for the region filter).
 
     Keys: filters, filtered, timing, kpis (invited, responded, rate), by_region, by_type,
     over_time, questions (see `choice_questions`), text_questions (code, label, answers count),
@@ -511,7 +523,7 @@ def dashboard_data(campaign: Campaign, *, region: str = "", iscm_type: str = "")
     questions = _questions(campaign)
     rows, live = _count_rows(campaign, stats, region=region, iscm_type=iscm_type)
     choice_data = _choice_questions(questions, rows)
-    rates = response_rates(campaign, region=region, iscm_type=iscm_type)
+    rates = response_rates(campaign, region=region, iscm_type=iscm_type, groups=groups)
     text_questions = [q for q in questions if q.type in Question.TEXT_TYPES]
     text_counts = _text_answer_counts(
         campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type

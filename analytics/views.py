@@ -61,13 +61,17 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, regions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All regions")), *((region, region) for region in regions)]
+        self.fields["region"].choices = [("", _("All regions")), *((region, _(region)) for region in regions)]
         self.fields["iscm_type"].choices = [("", _("All types")), *Iscm.Type.choices]
 
 
-def _filters(request: HttpRequest, campaign: Campaign) -> tuple[FilterForm, dict[str, str]]:
-    """The GET filter form; unknown values are ignored (the page shows every ISCM)."""
-    form = FilterForm(request.GET or None, regions=selectors.campaign_regions(campaign))
+def _filters(
+    request: HttpRequest, campaign: Campaign, groups: list[dict[str, Any]] | None = None
+) -> tuple[FilterForm, dict[str, str]]:
+    """The GET filter form; unknown values are ignored (the page shows every ISCM). With the campaign's
+    `response_groups` at hand, the regions come from them instead of a query of their own."""
+    regions = selectors.regions_of_groups(groups) if groups is not None else selectors.campaign_regions(campaign)
+    form = FilterForm(request.GET or None, regions=regions)
     if form.is_bound and form.is_valid():
         return form, {"region": form.cleaned_data["region"], "iscm_type": form.cleaned_data["iscm_type"]}
     return form, {"region": "", "iscm_type": ""}
@@ -90,8 +94,9 @@ def _answers_withheld(
 @require_GET
 @_campaign_view(can_view_dashboards)
 def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    form, filters = _filters(request, campaign)
-    data = selectors.dashboard_data(campaign, **filters)
+    groups = selectors.response_groups(campaign)
+    form, filters = _filters(request, campaign, groups)
+    data = selectors.dashboard_data(campaign, **filters, groups=groups)
     withheld = _answers_withheld(request.user, campaign, filters, data["kpis"]["responded"])
     if withheld:
         data = {**data, "questions": []}

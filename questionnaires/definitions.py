@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .models import LANGUAGE_CODES, Choice, ChoiceList, Iscm, Question, Questionnaire, Section
 
@@ -17,6 +18,17 @@ REFERENCE_LISTS = {
     "sdg": ("Sustainable Development Goals", "sdgs.csv"),
     "gcm": ("GCM objectives", "gcm_objectives.csv"),
 }
+# The regions of the bundled registry (iscms.csv), so that the catalogues hold them: pages show an ISCM's
+# region as `gettext(iscm.region)` (a region typed in by hand stays as typed).
+REGION_NAMES = (
+    gettext_noop("Africa"),
+    gettext_noop("Americas"),
+    gettext_noop("Asia-Pacific"),
+    gettext_noop("Europe"),
+    gettext_noop("Global"),
+    gettext_noop("Inter-regional"),
+    gettext_noop("Middle East/Arab region"),
+)
 
 
 def texts(field: str, values: dict[str, str] | None) -> dict[str, str]:

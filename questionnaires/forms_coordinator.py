@@ -22,6 +22,11 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class QuestionnaireChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Questionnaire) -> str:
+        return _("%(title)s (version %(version)s)") % {"title": obj.title, "version": obj.version}
+
+
 class CampaignForm(forms.Form):
     """Create or edit a campaign. The invited ISCMs come with region and type shortcut buttons: without
     JavaScript they post the form back (`shortcut`), which re-renders it with those ISCMs ticked."""
@@ -31,7 +36,7 @@ class CampaignForm(forms.Form):
         max_length=80,
         help_text=_("Letters, digits and hyphens, e.g. iscm-contributions-2025. It cannot change later."),
     )
-    questionnaire = forms.ModelChoiceField(
+    questionnaire = QuestionnaireChoiceField(
         label=_("Questionnaire"),
         queryset=Questionnaire.objects.none(),
         help_text=_("Only published questionnaires can be used: their questions no longer change."),
@@ -168,7 +173,7 @@ class TrackerFilterForm(forms.Form):
     def __init__(self, *args, regions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *TRACKER_STATUSES]
-        self.fields["region"].choices = [("", _("All regions")), *((region, region) for region in regions)]
+        self.fields["region"].choices = [("", _("All regions")), *((region, _(region)) for region in regions)]
 
 
 class InvitationSetPasswordForm(SetPasswordForm):
