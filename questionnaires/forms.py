@@ -8,15 +8,19 @@ So the fields here are deliberately lenient: they never refuse a value, they kee
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from django import forms
+from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Choice, Question, Questionnaire, Section
+from .models import Choice, ChoiceList, Question, Questionnaire, Section
 from .validation import QuestionSpec, is_empty, question_is_shown, questionnaire_specs
 
 VERSION_FIELD = "version"
@@ -43,7 +47,50 @@ class QuestionnaireLayout:
         return spec.question if spec else None
 
 
+# Published questionnaires are frozen (structure and English texts), so their layout is built once per
+# process and kept in a small LRU: the form page, the review page and the submitted copy then skip the
+# three queries and the ~90 `Choice` instances. The layout holds model instances only (every language's
+# column); labels are localised when read (`Choice.label`, ...), so one entry serves every language.
+# Translations may still change on a published questionnaire (`save(update_fields=[...])`): any save or
+# delete of a questionnaire model empties the cache of this process, and entries expire after
+# LAYOUT_CACHE_SECONDS so that the other processes (gunicorn workers) catch up too.
+LAYOUT_CACHE_SIZE = 16
+LAYOUT_CACHE_SECONDS = 300
+_layout_cache: OrderedDict[tuple[int, object], tuple[float, QuestionnaireLayout]] = OrderedDict()
+_layout_cache_lock = threading.Lock()
+
+
+def layout_cache_clear(**kwargs) -> None:
+    with _layout_cache_lock:
+        _layout_cache.clear()
+
+
+for _model in (Questionnaire, Section, Question, Choice, ChoiceList):
+    post_save.connect(layout_cache_clear, sender=_model, dispatch_uid=f"layout_cache_clear_save_{_model.__name__}")
+    post_delete.connect(layout_cache_clear, sender=_model, dispatch_uid=f"layout_cache_clear_delete_{_model.__name__}")
+
+
 def questionnaire_layout(questionnaire: Questionnaire) -> QuestionnaireLayout:
+    """The layout of a questionnaire; cached per process when published (see LAYOUT_CACHE_SIZE)."""
+    if questionnaire.pk is None or questionnaire.status != Questionnaire.Status.PUBLISHED:
+        return _questionnaire_layout_build(questionnaire)
+    key = (questionnaire.pk, questionnaire.published_at)
+    now = time.monotonic()
+    with _layout_cache_lock:
+        entry = _layout_cache.get(key)
+        if entry and now - entry[0] < LAYOUT_CACHE_SECONDS:
+            _layout_cache.move_to_end(key)
+            return replace(entry[1], questionnaire=questionnaire)
+    layout = _questionnaire_layout_build(questionnaire)
+    with _layout_cache_lock:
+        _layout_cache[key] = (now, layout)
+        _layout_cache.move_to_end(key)
+        while len(_layout_cache) > LAYOUT_CACHE_SIZE:
+            _layout_cache.popitem(last=False)
+    return layout
+
+
+def _questionnaire_layout_build(questionnaire: Questionnaire) -> QuestionnaireLayout:
     """Three queries whatever the size: questions (with sections), choice codes, choice texts."""
     specs = questionnaire_specs(questionnaire)
     sections: list[Section] = []

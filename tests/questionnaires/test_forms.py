@@ -3,6 +3,7 @@
 import pytest
 from django import forms as django_forms
 from django.http import QueryDict
+from django.utils import translation
 
 from questionnaires import services
 from questionnaires.forms import (
@@ -160,3 +161,15 @@ def test_value_display_for_conflict_messages(layout):
     assert value_display(layout, "plan", "yes") == "Choice yes"
     assert value_display(layout, "name", None) == "(no answer)"
     assert value_display(layout, "notes", "x" * 300).endswith("…")
+
+
+def test_published_layout_is_reused_and_a_new_translation_shows_at_once(demo, django_assert_num_queries):
+    questionnaire = demo.questionnaire
+    questionnaire_layout(questionnaire)
+    with django_assert_num_queries(0):
+        layout = questionnaire_layout(questionnaire)
+    question = layout.question("respondent_role")
+    question.label_fr = "Fonction exacte"
+    question.save(update_fields=["label_fr"])
+    with translation.override("fr"):
+        assert questionnaire_layout(questionnaire).question("respondent_role").label == "Fonction exacte"
