@@ -44,6 +44,4 @@ def test_deploy_checks_pass_with_a_production_environment():
         text=True,
         timeout=120,
     )
-    print(result.stdout)
-    print(result.stderr, file=sys.stderr)
     assert result.returncode == 0, f"manage.py check --deploy failed:\n{result.stdout}\n{result.stderr}"
