@@ -2,10 +2,12 @@
 a focal point of an ISCM, a focal point of another ISCM, an admin)."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 from django.utils import translation
 
 from iscm_survey.celery import app as celery_app
@@ -117,3 +119,76 @@ def other_focal_point(other_iscm):
 @pytest.fixture
 def demo_iscm(demo):
     return Iscm.objects.get(acronym="MIDSA")
+
+
+# --- Browser tests: Debian's headless Chromium driven by Playwright against a live server ------------
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+requires_chromium = pytest.mark.skipif(
+    not Path(settings.CHROMIUM_PATH).exists(),
+    reason=f"needs Debian's chromium at {settings.CHROMIUM_PATH} (apt-get install chromium)",
+)
+
+
+@pytest.fixture
+def server(settings, transactional_db, monkeypatch):
+    """A live server started once the production-only settings are off (plain HTTP, unhashed static files).
+
+    Not pytest-django's session-wide `live_server`: it builds its middleware when it first starts,
+    before any per-test settings, so SecurityMiddleware would keep redirecting plain HTTP to HTTPS.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    live = LiveServer("localhost:0")
+    live._live_server_modified_settings.enable()
+    yield live
+    live._live_server_modified_settings.disable()
+    live.stop()
+
+
+@pytest.fixture
+def page():
+    """A tab in an English browser; `page.js_errors` collects script errors and failed loads."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=settings.CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True)
+        tab = context.new_page()
+        tab.set_default_timeout(30_000)
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on("console", lambda message: _browser_console_error(message, errors))
+        tab.on("response", lambda reply: _browser_failed_load(reply, errors))
+        tab.js_errors = errors
+        yield tab
+        # While Playwright's loop runs, the ORM calls of the test get a connection of their own (Django's
+        # connections are per async context): close it here, or the test database cannot be dropped.
+        connections.close_all()
+        context.close()
+        browser.close()
+
+
+def _browser_console_error(message, errors: list[str]) -> None:
+    # A failed load is reported with its address by `_browser_failed_load` (the favicon is not one).
+    if message.type == "error" and "Failed to load" not in message.text:
+        errors.append(message.text)
+
+
+def _browser_failed_load(reply, errors: list[str]) -> None:
+    if reply.status >= 400 and not reply.url.endswith("/favicon.ico"):
+        errors.append(f"{reply.status} {reply.url}")

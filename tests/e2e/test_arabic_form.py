@@ -5,87 +5,17 @@ chosen with the language switcher, laid out right to left with Bootstrap's RTL s
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connections
 
 from questionnaires.models import Response
 from questionnaires.selectors import response_answers
+from tests.conftest import SCREENSHOTS, requires_chromium
 from tests.i18n.test_ui_languages import catalogues_compiled
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FORM_PATH = "/campaigns/iscm-followup-open/respond/MIDWA/"  # MIDWA's draft in the demo
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt install chromium)"
-    ),
-]
-
-
-@pytest.fixture
-def server(settings, transactional_db, monkeypatch):
-    """A live server started once the production-only settings are off (plain HTTP, unhashed static
-    files), as in test_focal_point_flow.py."""
-    from pytest_django.live_server_helper import LiveServer
-
-    catalogues_compiled()
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
-    live = LiveServer("localhost:0")
-    live._live_server_modified_settings.enable()
-    yield live
-    live._live_server_modified_settings.disable()
-    live.stop()
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        # An English browser: the focal point picks Arabic with the switcher.
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on("console", lambda message: _console_error(message, errors))
-        tab.on("response", lambda reply: _failed_resource(reply, errors))
-        tab.js_errors = errors
-        yield tab
-        connections.close_all()  # the ORM connection opened inside Playwright's loop
-        context.close()
-        browser.close()
-
-
-def _console_error(message, errors: list[str]) -> None:
-    # A failed load is reported by `_failed_resource` with its address (the favicon is not one).
-    if message.type == "error" and "Failed to load" not in message.text:
-        errors.append(message.text)
-
-
-def _failed_resource(reply, errors: list[str]) -> None:
-    if reply.status >= 400 and not reply.url.endswith("/favicon.ico"):
-        errors.append(f"{reply.status} {reply.url}")
+pytestmark = [pytest.mark.browser, requires_chromium]
 
 
 def _box(locator) -> dict[str, float]:
@@ -96,6 +26,8 @@ def _box(locator) -> dict[str, float]:
 
 def test_the_arabic_form_is_right_to_left_and_usable(server, page, demo):
     from playwright.sync_api import expect
+
+    catalogues_compiled()
 
     page.goto(server.url + "/accounts/login/")
     page.get_by_label("E-mail address").fill("fp-midwa@example.org")

@@ -3,96 +3,15 @@ static files, with objective 23 at the top of the GCM contributions ranking."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+from tests.conftest import SCREENSHOTS, requires_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
+pytestmark = [pytest.mark.browser, requires_chromium]
 
 
-@pytest.fixture
-def browser_settings(settings, monkeypatch):
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    return settings
-
-
-def _reload_middleware(live_server) -> None:
-    """The live server is started once per session and its middleware read the settings then
-    (SecurityMiddleware keeps SECURE_SSL_REDIRECT from its creation): rebuild them from the current ones."""
-    handler = live_server.thread.httpd.get_app()  # StaticFilesHandler → _MediaFilesHandler → WSGIHandler
-    while hasattr(handler, "application"):
-        handler = handler.application
-    handler.load_middleware()
-
-
-@pytest.fixture
-def server_url(browser_settings, live_server):
-    _reload_middleware(live_server)
-    return live_server.url
-
-
-@pytest.fixture(autouse=True)
-def _restore_middleware(request):
-    """Torn down after `settings` has restored the settings: the live server gets its own back."""
-    yield
-    if "server_url" in request.fixturenames:
-        _reload_middleware(request.getfixturevalue("live_server"))
-
-
-@pytest.fixture
-def page(browser_settings):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on(
-            "response",
-            lambda response: (
-                errors.append(f"{response.status} {response.url}")
-                if response.status >= 400 and not response.url.endswith("/favicon.ico")
-                else None
-            ),
-        )
-        page.js_errors = errors
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def test_coordinator_sees_the_gcm_ranking_with_objective_23_first(demo, server_url, page):
+def test_coordinator_sees_the_gcm_ranking_with_objective_23_first(server, page, demo):
+    server_url = server.url
     dashboard = f"/campaigns/{demo.slug}/dashboard/"
     page.goto(f"{server_url}/accounts/login/?next={dashboard}")
     page.fill("input[name=username]", "coordinator@example.org")
@@ -128,13 +47,8 @@ def test_coordinator_sees_the_gcm_ranking_with_objective_23_first(demo, server_u
     assert (
         page.locator("#chart-gcm_contributes .modebar-btn[data-title='Download plot as a PNG']").count() == 1
     )
-    # No script error and no CSP violation ("Refused to ..."). A warning about the policy's own syntax
-    # ("contains an invalid source") is the settings' business, not this page's.
-    assert [
-        error
-        for error in page.js_errors
-        if "invalid source" not in error and "Failed to load resource" not in error
-    ] == []
+    # No script error, no CSP violation ("Refused to ..."), no failed load.
+    assert page.js_errors == []
 
     # Clicking a bar opens the drill-down: the ISCMs that selected objective 23.
     # (plotly's drag layer sits above the bars and receives the click, as for a real user)

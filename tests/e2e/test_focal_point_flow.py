@@ -4,106 +4,24 @@ save a draft with a gap, see the error on submit, complete the form, review, sub
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connections
 
 from questionnaires.models import Response
 from questionnaires.selectors import response_answers
 from tests import factories
+from tests.conftest import SCREENSHOTS, requires_chromium
 from tests.questionnaires.focal_point_data import survey_create
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt install chromium)"
-    ),
-]
+pytestmark = [pytest.mark.browser, requires_chromium]
 
 
-@pytest.fixture
-def server(settings, transactional_db, monkeypatch):
-    """pytest-django's live server, started after the settings below.
-
-    The session-wide `live_server` fixture builds its middleware when it first starts, before any
-    per-test settings: SecurityMiddleware would then keep redirecting plain HTTP to HTTPS (the
-    production default when DEBUG is off). Same server class, started here once the settings are
-    right; static files come from the finders, as with `live_server`.
-    """
-    from pytest_django.live_server_helper import LiveServer
-
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    live = LiveServer("localhost:0")
-    live._live_server_modified_settings.enable()
-    yield live
-    live._live_server_modified_settings.disable()
-    live.stop()
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: _console_error(message, errors))
-        page.on("response", lambda reply: _failed_resource(reply, errors))
-        page.js_errors = errors
-        yield page
-        # While Playwright's loop runs, the ORM calls of the test get a connection of their own (Django's
-        # connections are per async context): close it here, or the test database cannot be dropped.
-        connections.close_all()
-        context.close()
-        browser.close()
-
-
-def _console_error(message, errors: list[str]) -> None:
-    # A warning about the CSP header itself (not a blocked script) is the settings' business.
-    if (
-        message.type == "error"
-        and "contains an invalid source" not in message.text
-        and "Failed to load" not in message.text
-    ):
-        errors.append(message.text)
-
-
-def _failed_resource(reply, errors: list[str]) -> None:
-    if reply.status >= 400 and not reply.url.endswith("/favicon.ico"):
-        errors.append(f"{reply.status} {reply.url}")
-
-
-def test_focal_point_saves_a_draft_fixes_errors_and_submits(server, browser_page):
+def test_focal_point_saves_a_draft_fixes_errors_and_submits(server, page):
     from playwright.sync_api import expect
 
     iscm = factories.IscmFactory(acronym="MIDSA", name="Migration Dialogue for Southern Africa")
     user = factories.focal_point_create(iscm, username="fp-browser@example.org")
     survey = survey_create(iscms=[iscm])
-    page = browser_page
 
     # Log in; the home page lists the questionnaire.
     page.goto(server.url + "/")
@@ -185,11 +103,10 @@ def test_focal_point_saves_a_draft_fixes_errors_and_submits(server, browser_page
     assert page.js_errors == []
 
 
-def test_the_2023_questionnaire_in_the_browser(server, browser_page, demo):
+def test_the_2023_questionnaire_in_the_browser(server, page, demo):
     """The real questionnaire: SDG and GCM grids numbered, with full titles; limits and conditions live."""
     from playwright.sync_api import expect
 
-    page = browser_page
     page.goto(server.url + "/accounts/login/")
     page.get_by_label("E-mail address").fill("fp-budapest-process@example.org")
     page.get_by_label("Password").fill("demo")

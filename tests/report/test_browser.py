@@ -7,81 +7,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connections
 
 from analytics.models import ReportFile
-from analytics.report_render import CHROMIUM_ARGS, chromium_path
+from tests.conftest import SCREENSHOTS, requires_chromium
 
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(chromium_path()).exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
-
-
-@pytest.fixture
-def server(settings, transactional_db, monkeypatch):
-    """pytest-django's live server started after the settings below (see tests/e2e/test_focal_point_flow.py:
-    the session-wide `live_server` would keep the middleware built before them)."""
-    from pytest_django.live_server_helper import LiveServer
-
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    live = LiveServer("localhost:0")
-    live._live_server_modified_settings.enable()
-    yield live
-    live._live_server_modified_settings.disable()
-    live.stop()
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(120_000)  # the PDF is generated in-process while the POST waits
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: (
-                errors.append(message.text)
-                # a failed resource is reported with its URL by the "response" listener (favicon.ico aside)
-                if message.type == "error"
-                and "invalid source" not in message.text
-                and "Failed to load resource" not in message.text
-                else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda reply: (
-                errors.append(f"{reply.status} {reply.url}")
-                if reply.status >= 400 and not reply.url.endswith("/favicon.ico")
-                else None
-            ),
-        )
-        page.js_errors = errors
-        yield page
-        connections.close_all()
-        context.close()
-        browser.close()
+pytestmark = [pytest.mark.browser, requires_chromium]
 
 
 def test_the_report_page_draws_its_charts_and_gives_the_pdf(server, page, demo, tmp_path):
+    page.set_default_timeout(120_000)  # the PDF is generated in-process while the POST waits
     report_url = f"/campaigns/{demo.slug}/report/"
     page.goto(f"{server.url}/accounts/login/?next={report_url}")
     page.fill("input[name=username]", "coordinator@example.org")
