@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from urllib.parse import quote
@@ -15,6 +12,7 @@ from django.conf import settings
 from analytics.models import CampaignStats, ChoiceAggregate
 from iscm_survey.celery import app as celery_app
 from tests.analytics.conftest import reset_publisher_pools
+from tests.workers import celery_worker_start, celery_worker_stop
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -39,37 +37,11 @@ def worker(transactional_db, tmp_path):
     queue = f"analytics-test-{uuid.uuid4().hex[:12]}"
     log_path = tmp_path / "worker.log"
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "iscm_survey",
-                "worker",
-                "--pool",
-                "solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "info",
-            ],
-            cwd=settings.BASE_DIR,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "iscm_survey.settings",
-                "DATABASE_URL": _test_database_url(),
-                "DATABASE_CONN_MAX_AGE": "0",
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = celery_worker_start(
+        queue=queue,
+        log_path=log_path,
+        env={"DATABASE_URL": _test_database_url(), "DATABASE_CONN_MAX_AGE": "0"},
+    )
     celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
     reset_publisher_pools()
     try:
@@ -77,12 +49,7 @@ def worker(transactional_db, tmp_path):
     finally:
         celery_app.conf.update(saved)
         reset_publisher_pools()
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        celery_worker_stop(process)
         with celery_app.connection_for_write() as connection:
             connection.default_channel.queue_delete(queue)
 

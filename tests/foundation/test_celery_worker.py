@@ -1,15 +1,14 @@
 """A real Celery worker, started like the compose `worker` service, runs a task published to Redis."""
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 from celery import Celery
-from django.conf import settings
 from kombu import Exchange, Queue
+
+from tests.workers import celery_worker_start, celery_worker_stop
 
 pytestmark = [
     pytest.mark.services,
@@ -26,34 +25,7 @@ def test_a_worker_runs_a_task_published_to_the_broker(tmp_path):
     token = uuid.uuid4().hex
     log_path = tmp_path / "worker.log"
 
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "iscm_survey",
-                "worker",
-                "--pool",
-                "solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--include",
-                "iscm_survey.tasks",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "info",
-            ],
-            cwd=settings.BASE_DIR,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "iscm_survey.settings"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    worker = celery_worker_start(queue=queue, log_path=log_path, env={}, include="iscm_survey.tasks")
     # A producer of its own: the test settings cannot turn this into an in-process (eager) call.
     producer = Celery("foundation-test-producer", broker=broker_url)
     try:
@@ -68,12 +40,7 @@ def test_a_worker_runs_a_task_published_to_the_broker(tmp_path):
         )
         assert target.read_text() == token
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        celery_worker_stop(worker)
         # Leave nothing in the broker: declaring tells kombu the bindings, so that delete removes them.
         with producer.connection_for_write() as connection:
             leftover = Queue(queue, Exchange(queue), routing_key=queue, channel=connection.default_channel)
