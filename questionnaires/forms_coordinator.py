@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Campaign, Iscm, Questionnaire
-from .services_campaigns import TRACKER_STATUSES
+from .selectors_campaigns import TRACKER_STATUSES
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 RESERVED_SLUGS = {"new"}  # /campaigns/new/ is the creation page

@@ -3,8 +3,7 @@
 Writes are plain functions with keyword-only arguments; e-mails leave through Celery once the
 transaction commits (`_enqueue`), and a dead broker never fails the coordinator's action.
 
-The read side of the coordinator pages (`campaigns_with_counts`, `campaign_tracker`,
-`response_review_data`) lives at the end of this module; each runs a fixed number of queries.
+The read side of the coordinator pages is in `selectors_campaigns.py`.
 """
 
 from __future__ import annotations
@@ -12,45 +11,29 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from iscm_survey.publish import task_publish_on_commit
 
 from .models import (
     Campaign,
-    Choice,
     Invitation,
     Iscm,
     Membership,
     Questionnaire,
     Reminder,
     Response,
-    ResponseEvent,
 )
-from .selectors import response_answers
-from .validation import questionnaire_specs
 
 logger = logging.getLogger(__name__)
-
-# Statuses of a response that still need the focal points to act: nothing yet, a draft, or a response
-# the coordinator returned for revision. Submitted and validated responses are never reminded.
-NEEDS_ACTION = (Response.Status.DRAFT, Response.Status.RETURNED)
-NOT_STARTED = "not_started"
-TRACKER_STATUSES = [
-    (NOT_STARTED, gettext_lazy("Not started")),
-    *Response.Status.choices,
-]
-
 
 class CampaignInvalid(Exception):
     """The change was refused; `errors` maps form field names (or None) to messages."""
@@ -376,198 +359,3 @@ def _enqueue(task_name: str, *args: object) -> None:
 
     task = {"invitation_send": tasks_reminders.invitation_send, "reminder_send": tasks_reminders.reminder_send}
     task_publish_on_commit(task[task_name], args=list(args), log_extra={"task_args": list(args)})
-
-
-# --- Reads for the coordinator pages --------------------------------------------------------------
-
-
-def campaigns_with_counts() -> QuerySet[Campaign]:
-    """Every campaign with its invited and responded counts (one query)."""
-    invited = Invitation.objects.filter(campaign=OuterRef("pk")).values("campaign").annotate(n=Count("pk"))
-    responded = (
-        Response.objects.filter(campaign=OuterRef("pk"), status__in=Response.RESPONDED)
-        .values("campaign")
-        .annotate(n=Count("pk"))
-    )
-    return (
-        Campaign.objects.select_related("questionnaire")
-        .annotate(
-            invited_count=Coalesce(Subquery(invited.values("n"), output_field=IntegerField()), 0),
-            responded_count=Coalesce(Subquery(responded.values("n"), output_field=IntegerField()), 0),
-        )
-        .order_by("-opens_at", "slug")
-    )
-
-
-@dataclass
-class TrackerRow:
-    iscm: Iscm
-    status: str
-    status_label: str
-    response: Response | None
-    reminders: list[Reminder] = field(default_factory=list)
-    focal_points: list[Membership] = field(default_factory=list)
-
-    @property
-    def last_activity(self):
-        return self.response.updated_at if self.response else None
-
-    @property
-    def needs_action(self) -> bool:
-        return self.status == NOT_STARTED or self.status in NEEDS_ACTION
-
-
-@dataclass
-class Tracker:
-    rows: list[TrackerRow]
-    invited: int
-    counts: dict[str, int]
-    regions: list[str]
-
-
-def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") -> Tracker:
-    """The response tracker: every invited ISCM (filtered by status and region) in six queries."""
-    invitations = (
-        Invitation.objects.filter(campaign=campaign).select_related("iscm").order_by("iscm__acronym")
-    )
-    if region:
-        invitations = invitations.filter(iscm__region=region)
-    if status == NOT_STARTED:
-        invitations = invitations.exclude(
-            Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm")))
-        )
-    elif status in Response.Status.values:
-        invitations = invitations.filter(
-            Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm"), status=status))
-        )
-    invitations = list(invitations)
-    iscm_ids = [invitation.iscm_id for invitation in invitations]
-
-    responses = {
-        response.iscm_id: response
-        for response in Response.objects.filter(campaign=campaign, iscm_id__in=iscm_ids).select_related(
-            "submitted_by", "updated_by"
-        )
-    }
-    reminders: dict[int, list[Reminder]] = {}
-    for reminder in Reminder.objects.filter(campaign=campaign, iscm_id__in=iscm_ids).select_related(
-        "sent_by"
-    ):
-        reminders.setdefault(reminder.iscm_id, []).append(reminder)
-    memberships: dict[int, list[Membership]] = {}
-    for membership in (
-        Membership.objects.filter(iscm_id__in=iscm_ids).select_related("user").order_by("user__username")
-    ):
-        memberships.setdefault(membership.iscm_id, []).append(membership)
-
-    labels = dict(TRACKER_STATUSES)
-    rows = []
-    for invitation in invitations:
-        response = responses.get(invitation.iscm_id)
-        row_status = response.status if response else NOT_STARTED
-        rows.append(
-            TrackerRow(
-                iscm=invitation.iscm,
-                status=row_status,
-                status_label=str(labels[row_status]),
-                response=response,
-                reminders=reminders.get(invitation.iscm_id, []),
-                focal_points=memberships.get(invitation.iscm_id, []),
-            )
-        )
-
-    all_invited = Invitation.objects.filter(campaign=campaign)
-    by_status = dict(
-        Response.objects.filter(campaign=campaign, iscm__invitations__campaign=campaign)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    invited = all_invited.count()
-    counts = {NOT_STARTED: invited - sum(by_status.values())}
-    counts.update({value: by_status.get(value, 0) for value in Response.Status.values})
-    regions = list(all_invited.values_list("iscm__region", flat=True).distinct().order_by("iscm__region"))
-    return Tracker(rows=rows, invited=invited, counts=counts, regions=regions)
-
-
-@dataclass
-class ShownValue:
-    """An answer as the coordinator reads it: a text, or a list of choice labels; both empty if none."""
-
-    text: str = ""
-    labels: list[str] | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.text and not self.labels
-
-
-@dataclass
-class ReviewAnswer:
-    code: str
-    label: str
-    value: ShownValue
-
-
-@dataclass
-class ReviewSection:
-    title: str
-    answers: list[ReviewAnswer]
-
-
-@dataclass
-class ReviewEvent:
-    event: ResponseEvent
-    changes: list[tuple[str, ShownValue, ShownValue]]  # (question label, before, after)
-
-
-def response_review_data(*, response: Response) -> tuple[list[ReviewSection], list[ReviewEvent]]:
-    """A response's answers by section with labels, and its history with readable changes."""
-    specs = questionnaire_specs(response.campaign.questionnaire)
-    answers = response_answers(response, specs)
-    questions = {code: spec.question for code, spec in specs.items()}
-    list_ids = {q.choice_list_id for q in questions.values() if q.choice_list_id}
-    by_list: dict[int, dict[str, str]] = {}
-    by_question: dict[int, dict[str, str]] = {}
-    choices = Choice.objects.filter(choice_list_id__in=list_ids) | Choice.objects.filter(
-        question__questionnaire_id=response.campaign.questionnaire_id
-    )
-    for choice in choices:
-        if choice.choice_list_id:
-            target = by_list.setdefault(choice.choice_list_id, {})
-        else:
-            target = by_question.setdefault(choice.question_id, {})
-        target[choice.code] = f"{choice.code}. {choice.label}" if choice.code.isdigit() else choice.label
-
-    def readable(code: str, value: object) -> ShownValue:
-        if value is None or value == "" or value == []:
-            return ShownValue()
-        question = questions.get(code)
-        if question is None or not question.is_choice:
-            return ShownValue(text=str(value))
-        if question.choice_list_id:
-            labels = by_list.get(question.choice_list_id, {})
-        else:
-            labels = by_question.get(question.id, {})
-        codes = value if isinstance(value, list) else [value]
-        shown = [labels.get(str(item), str(item)) for item in codes]
-        if question.type == question.Type.SINGLE_CHOICE:
-            return ShownValue(text=shown[0])
-        return ShownValue(labels=shown)
-
-    sections: list[ReviewSection] = []
-    section_id = None
-    for code, question in questions.items():
-        if question.section_id != section_id:
-            section_id = question.section_id
-            sections.append(ReviewSection(question.section.title, []))
-        sections[-1].answers.append(ReviewAnswer(code, question.label, readable(code, answers.get(code))))
-
-    events = []
-    for event in response.events.select_related("user").order_by("-at", "-id"):
-        changes = [
-            (questions[code].label if code in questions else code, readable(code, old), readable(code, new))
-            for code, (old, new) in event.changes.items()
-        ]
-        events.append(ReviewEvent(event, changes))
-    return sections, events

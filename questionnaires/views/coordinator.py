@@ -31,21 +31,18 @@ from ..forms_coordinator import (
 )
 from ..models import Campaign, Iscm, Response
 from ..selectors import can_view_dashboards, is_coordinator, responses_visible_to
+from ..selectors_campaigns import TRACKER_STATUSES, campaign_tracker, campaigns_with_counts, response_review_data
 from ..services import ResponseLocked, response_return, response_validate
 from ..services_campaigns import (
-    TRACKER_STATUSES,
     CampaignInvalid,
     campaign_close,
     campaign_create,
-    campaign_tracker,
     campaign_update,
-    campaigns_with_counts,
     focal_point_invitation_resend,
     focal_point_invite,
     focal_point_remove,
     focal_points_of,
     reminder_send_now,
-    response_review_data,
 )
 from ..validation import AnswersInvalid
 
