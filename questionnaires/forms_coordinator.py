@@ -7,6 +7,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .forms import answer_field
 from .models import Campaign, Iscm, Questionnaire
 from .selectors_campaigns import TRACKER_STATUSES
 
@@ -178,3 +179,31 @@ class TrackerFilterForm(forms.Form):
 
 class InvitationSetPasswordForm(SetPasswordForm):
     """The invitation's "choose your password" form (Django's, with our labels)."""
+
+
+class CorrectionForm(forms.Form):
+    """One answer and the reason for changing it. The answer field is the focal points' own (lenient:
+    `answers_validate`, through `services.response_correct`, says what is wrong)."""
+
+    use_required_attribute = False
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why do you correct this answer?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Kept in the response's history with your name, e.g. “Typo in the e-mail, asked by the focal point”."
+        ),
+    )
+
+    def __init__(self, *args, question, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.fields = {"value": answer_field(question, choices), **self.fields}
+
+    def value(self) -> object:
+        value = self.cleaned_data.get("value")
+        if isinstance(value, list):
+            return [str(item) for item in value]
+        return "" if value is None else str(value)

@@ -488,6 +488,7 @@ class ResponseEvent(models.Model):
         RETURNED = "returned", _("Returned for revision")
         VALIDATED = "validated", _("Validated")
         IMPORTED = "imported", _("Imported")
+        CORRECTED = "corrected", _("Corrected by the coordinator")
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from .models import Campaign, Choice, Invitation, Iscm, Membership, Reminder, Response, ResponseEvent
+from .numbering import question_numbers
 from .selectors import response_answers
 from .validation import questionnaire_specs
 
@@ -149,6 +150,7 @@ class ReviewAnswer:
     code: str
     label: str
     value: ShownValue
+    number: str = ""
 
 
 @dataclass
@@ -197,13 +199,16 @@ def response_review_data(*, response: Response) -> tuple[list[ReviewSection], li
             return ShownValue(text=shown[0])
         return ShownValue(labels=shown)
 
+    numbers = question_numbers(specs)
     sections: list[ReviewSection] = []
     section_id = None
     for code, question in questions.items():
         if question.section_id != section_id:
             section_id = question.section_id
             sections.append(ReviewSection(question.section.title, []))
-        sections[-1].answers.append(ReviewAnswer(code, question.label, readable(code, answers.get(code))))
+        sections[-1].answers.append(
+            ReviewAnswer(code, question.label, readable(code, answers.get(code)), numbers[code])
+        )
 
     events = []
     for event in response.events.select_related("user").order_by("-at", "-id"):

@@ -113,6 +113,47 @@ def response_validate(*, response: Response, user: AbstractBaseUser) -> Response
 
 
 @transaction.atomic
+def response_correct(
+    *,
+    response: Response,
+    user: AbstractBaseUser,
+    code: str,
+    value: object,
+    reason: str,
+    expected_version: int | None,
+) -> WriteResult:
+    """A coordinator fixes one answer of a responded ISCM, with a reason, whatever the campaign's status.
+
+    The whole response is validated as a submission (the one validation path), so a correction can
+    never leave a response that its focal points could not have submitted. The status stays; the
+    history records who, when, why and old → new; the figures are recomputed.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise AnswersInvalid({"reason": [_("Say why you correct this answer.")]})
+    locked = Response.objects.select_for_update().select_related("campaign__questionnaire").get(pk=response.pk)
+    if not locked.has_responded:
+        raise ResponseLocked(_("Only a submitted response can be corrected: a draft belongs to its focal points."))
+    if expected_version is not None and locked.version != expected_version:
+        raise VersionConflict(locked, response_changes_since(locked, expected_version))
+    specs = questionnaire_specs(locked.campaign.questionnaire)
+    if code not in specs:
+        raise AnswersInvalid({code: [_("Unknown question “%(code)s”.") % {"code": code}]})
+    current = response_answers(locked, specs)
+    result = answers_validate(
+        questionnaire=locked.campaign.questionnaire, answers={**current, code: value}, final=True, specs=specs
+    )
+    if not result.is_valid:
+        raise AnswersInvalid(result.errors)
+    new = {name: value_as_text(specs[name].question, item) for name, item in result.cleaned.items()}
+    changes = _diff(current, new)
+    if not changes:
+        raise AnswersInvalid({code: [_("This is already the answer: nothing to correct.")]})
+    _answers_store(locked, specs, result.cleaned, changes)
+    return WriteResult(_finish_write(locked, user, ResponseEvent.Action.CORRECTED, changes, reason), changes)
+
+
+@transaction.atomic
 def response_import(
     *,
     campaign: Campaign,

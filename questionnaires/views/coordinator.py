@@ -15,24 +15,27 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..forms import questionnaire_layout, value_display
 from ..forms_coordinator import (
     CampaignForm,
+    CorrectionForm,
     FocalPointInviteForm,
     InvitationSetPasswordForm,
     ReturnForm,
     TrackerFilterForm,
 )
 from ..models import Campaign, Iscm, Response
-from ..selectors import can_view_dashboards, is_coordinator, responses_visible_to
+from ..numbering import question_numbers
+from ..selectors import can_view_dashboards, is_coordinator, response_answers, responses_visible_to
 from ..selectors_campaigns import TRACKER_STATUSES, campaign_tracker, campaigns_with_counts, response_review_data
-from ..services import ResponseLocked, response_return, response_validate
+from ..services import ResponseLocked, VersionConflict, response_correct, response_return, response_validate
 from ..services_campaigns import (
     CampaignInvalid,
     campaign_close,
@@ -223,6 +226,7 @@ def _response_page(request: HttpRequest, response: Response, return_form: Return
             "return_form": return_form,
             "can_validate": response.status == Response.Status.SUBMITTED,
             "can_return": response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED),
+            "can_correct": response.has_responded,
         },
         status=status,
     )
@@ -264,6 +268,73 @@ def coordinator_response_return(request: HttpRequest, slug: str, acronym: str) -
             )
         return redirect("questionnaires:coordinator_response", slug=slug, acronym=acronym)
     return _response_page(request, response, form, status=400)
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def coordinator_response_correct(request: HttpRequest, slug: str, acronym: str, code: str) -> HttpResponse:
+    """Correct one answer in place, with a reason (kept in the history)."""
+    response = _response_for_coordinator(request, slug, acronym)
+    layout = questionnaire_layout(response.campaign.questionnaire)
+    question = layout.question(code)
+    if question is None:
+        raise Http404(_("No such question."))
+    current = response_answers(response, layout.specs).get(code)
+    form = CorrectionForm(
+        request.POST or None,
+        question=question,
+        choices=layout.choices.get(code, []),
+        initial={"value": current, "version": response.version},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                response_correct(
+                    response=response,
+                    user=request.user,
+                    code=code,
+                    value=form.value(),
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ResponseLocked as error:
+                messages.error(request, str(error))
+                return redirect("questionnaires:coordinator_response", slug=slug, acronym=acronym)
+            except VersionConflict:
+                status = 409
+                form.add_error(None, _("Someone changed this response since you opened this page: reload it."))
+            except AnswersInvalid as error:
+                for name, field_errors in error.errors.items():
+                    for message in field_errors:
+                        if name == code:
+                            form.add_error("value", message)
+                        elif name == "reason":
+                            form.add_error("reason", message)
+                        else:
+                            form.add_error(None, f"{name}: {message}")
+            else:
+                messages.success(
+                    request,
+                    _("The answer was corrected and recorded in the history; the figures are being recomputed."),
+                )
+                url = reverse("questionnaires:coordinator_response", kwargs={"slug": slug, "acronym": acronym})
+                return redirect(f"{url}#answer-{code}")
+    return render(
+        request,
+        "questionnaires/coordinator/response_correct.html",
+        {
+            "response": response,
+            "campaign": response.campaign,
+            "iscm": response.iscm,
+            "question": question,
+            "number": question_numbers(layout.specs).get(code, ""),
+            "current": value_display(layout, code, current),
+            "form": form,
+        },
+        status=status,
+    )
 
 
 # --- Focal points of an ISCM ----------------------------------------------------------------------

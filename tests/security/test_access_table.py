@@ -298,6 +298,16 @@ TABLE: dict[str, Entry] = {
         post=coordinators(redirect(coordinator_response_url, writes=True)),
         body={"comment": "Please complete the GCM part."},
     ),
+    "questionnaires:coordinator_response_correct": Entry(
+        {**REVIEW_KWARGS, "code": "respondent_name"},
+        coordinators(OK),
+        post=coordinators(redirect(coordinator_response_url, writes=True)),
+        body=lambda world: {
+            "value": "Corrected by the access test",
+            "reason": "The focal point asked by e-mail",
+            "version": world.response(world.open, world.other_iscm).version,
+        },
+    ),
     "questionnaires:iscm_focal_points": Entry(
         {"acronym": ISCM},
         coordinators(OK),
