@@ -517,6 +517,14 @@ def export_log(
     statuses: Iterable[str] = (),
 ) -> None:
     """Who exported what, how, how many rows, when (the log record's time); never any answer text."""
+    from .services_activity import activity_record
+
+    activity_record(
+        kind="export",
+        actor=user,
+        campaign=campaign,
+        detail=f"{what} ({export_format}), {rows} rows{'' if complete else ', interrupted'}, via {via}",
+    )
     security_logger.info(
         "responses exported" if complete else "responses export interrupted",
         extra={
@@ -1003,6 +1011,19 @@ def responses_import_csv(
 def _import_log(
     *, user: AbstractBaseUser | AnonymousUser | None, campaign: Campaign, report: ImportReport, via: str
 ) -> None:
+    from .services_activity import activity_record
+
+    activity_record(
+        kind="import",
+        actor=user,
+        campaign=campaign,
+        detail=(
+            f"{report.rows} rows: {len(report.created)} created, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged, via {via}"
+            if report.ok
+            else f"rejected: {len(report.problems)} problems, via {via}"
+        ),
+    )
     security_logger.info(
         "responses imported" if report.ok else "responses import rejected",
         extra={

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .forms import answer_field
-from .models import Campaign, Iscm, Questionnaire
+from .models import ActivityEvent, Campaign, Iscm, Questionnaire
 from .selectors_campaigns import TRACKER_STATUSES
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
@@ -207,3 +207,24 @@ class CorrectionForm(forms.Form):
         if isinstance(value, list):
             return [str(item) for item in value]
         return "" if value is None else str(value)
+
+
+class ActivityFilterForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"), required=False, queryset=Campaign.objects.order_by("-opens_at"), to_field_name="slug"
+    )
+    iscm = forms.ModelChoiceField(
+        label=_("ISCM"), required=False, queryset=Iscm.objects.order_by("acronym"), to_field_name="acronym"
+    )
+    person = forms.CharField(label=_("Person (name or e-mail)"), required=False, max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("All kinds")), *ActivityEvent.Kind.choices]
+        self.fields["campaign"].empty_label = _("All campaigns")
+        self.fields["iscm"].empty_label = _("All ISCMs")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -523,3 +523,45 @@ class DeferredTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class ActivityEvent(models.Model):
+    """What coordinators and admins need to see of who did what: one row per export, import,
+    invitation, reminder, review, correction, role or membership change, login and lockout.
+
+    Written by the services (and the security receivers), never by views; the JSON log keeps the
+    technical details. `person` is whom the action was about (an invited focal point, a user whose
+    role changed); `username` keeps the typed name of a lockout, which may match no account."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        INVITATION = "invitation", _("Invitation")
+        REMINDER = "reminder", _("Reminder")
+        REVIEW = "review", _("Review")
+        CORRECTION = "correction", _("Correction")
+        ROLE = "role", _("Role change")
+        MEMBERSHIP = "membership", _("Focal point change")
+        LOGIN = "login", _("Login")
+        LOCKOUT = "lockout", _("Lockout")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    iscm = models.ForeignKey(Iscm, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.CharField(max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "at"]), models.Index(fields=["campaign", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

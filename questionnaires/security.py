@@ -29,7 +29,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Iscm, Membership
+from .models import ActivityEvent, Iscm, Membership
+from .services_activity import activity_record
 
 logger = logging.getLogger("iscm.security")
 
@@ -77,6 +78,7 @@ def log_event(event: str, message: str, *, level: int = logging.INFO, **fields: 
 @receiver(user_logged_in, dispatch_uid="security_login")
 def on_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
     log_event("login", "login", **user_fields(user), iscms=user_iscms(user), ip=client_ip(request))
+    activity_record(kind=ActivityEvent.Kind.LOGIN, actor=user, person=user, ip=client_ip(request))
 
 
 @receiver(user_logged_out, dispatch_uid="security_logout")
@@ -111,6 +113,14 @@ def on_locked_out(sender, request: HttpRequest | None = None, username=None, ip_
         ip=ip_address or client_ip(request),
         failure_limit=settings.AXES_FAILURE_LIMIT,
     )
+    username = str(username or "")[:150]
+    activity_record(
+        kind=ActivityEvent.Kind.LOCKOUT,
+        person_id=User.objects.filter(username=username).values_list("pk", flat=True).first() if username else None,
+        username=username,
+        detail=f"locked out after {settings.AXES_FAILURE_LIMIT} failed logins",
+        ip=ip_address or client_ip(request),
+    )
 
 
 # --- Roles --------------------------------------------------------------------------------------
@@ -138,6 +148,9 @@ def on_groups_changed(sender, instance, action: str, reverse: bool, model, pk_se
         pairs = [(instance.pk, name) for name in names]
     for user_pk, group in pairs:
         log_event("role_changed", "role changed", change=change, user=user_pk, group=group, **_by())
+        activity_record(
+            kind=ActivityEvent.Kind.ROLE, actor=current_actor.get(), person_id=user_pk, detail=f"{change}: {group}"
+        )
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="security_membership_added")
@@ -151,13 +164,30 @@ def on_membership_saved(sender, instance: Membership, created: bool, **kwargs) -
             role=instance.role,
             **_by(),
         )
+        activity_record(
+            kind=ActivityEvent.Kind.MEMBERSHIP,
+            actor=current_actor.get(),
+            person_id=instance.user_id,
+            iscm_id=instance.iscm_id,
+            detail="focal point added",
+        )
 
 
 @receiver(post_delete, sender=Membership, dispatch_uid="security_membership_removed")
-def on_membership_deleted(sender, instance: Membership, **kwargs) -> None:
+def on_membership_deleted(sender, instance: Membership, origin=None, **kwargs) -> None:
     # a query rather than instance.iscm: robust when the ISCM itself is being deleted with its memberships
     acronym = Iscm.objects.filter(pk=instance.iscm_id).values_list("acronym", flat=True).first()
     log_event("membership_removed", "focal point removed from an ISCM", user=instance.user_id, iscm=acronym, **_by())
+    # Only a removal of the membership itself: when a user or an ISCM is deleted, its memberships go
+    # with it, and a row pointing at the row being deleted would break the foreign key at commit.
+    if isinstance(origin, Membership) or getattr(origin, "model", None) is Membership:
+        activity_record(
+            kind=ActivityEvent.Kind.MEMBERSHIP,
+            actor=current_actor.get(),
+            person_id=instance.user_id,
+            iscm_id=instance.iscm_id,
+            detail=f"focal point removed from {acronym}",
+        )
 
 
 # --- Account flags: staff, superuser, active ------------------------------------------------------
@@ -202,6 +232,12 @@ def on_user_saved(sender, instance, created: bool, raw: bool = False, **kwargs) 
                 change=f"{flag}_{'set' if getattr(instance, flag) else 'unset'}",
                 user=instance.pk,
                 **_by(),
+            )
+            activity_record(
+                kind=ActivityEvent.Kind.ROLE,
+                actor=current_actor.get(),
+                person_id=instance.pk,
+                detail=f"{flag}_{'set' if getattr(instance, flag) else 'unset'}",
             )
     if previous["is_active"] and not instance.is_active:
         ended = user_sessions_end(user=instance)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from analytics.services import aggregates_request_recompute
 
 from .models import (
+    ActivityEvent,
     Answer,
     AnswerChoice,
     Campaign,
@@ -26,6 +27,7 @@ from .models import (
     ResponseEvent,
 )
 from .selectors import response_answers, response_changes_since, value_as_text
+from .services_activity import activity_record
 from .validation import AnswersInvalid, QuestionSpec, answers_validate, questionnaire_specs
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,13 @@ def response_return(*, response: Response, user: AbstractBaseUser, comment: str)
         raise ResponseLocked(_("Only a submitted or validated response can be returned."))
     if not comment.strip():
         raise AnswersInvalid({"comment": [_("Say what the focal points should revise.")]})
+    activity_record(
+        kind=ActivityEvent.Kind.REVIEW,
+        actor=user,
+        campaign=locked.campaign,
+        iscm_id=locked.iscm_id,
+        detail=f"returned for revision: {comment.strip()}",
+    )
     return _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
 
 
@@ -109,6 +118,9 @@ def response_validate(*, response: Response, user: AbstractBaseUser) -> Response
     locked = Response.objects.select_for_update().get(pk=response.pk)
     if locked.status != Response.Status.SUBMITTED:
         raise ResponseLocked(_("Only a submitted response can be validated."))
+    activity_record(
+        kind=ActivityEvent.Kind.REVIEW, actor=user, campaign=locked.campaign, iscm_id=locked.iscm_id, detail="validated"
+    )
     return _status_change(locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, "")
 
 
@@ -150,6 +162,13 @@ def response_correct(
     if not changes:
         raise AnswersInvalid({code: [_("This is already the answer: nothing to correct.")]})
     _answers_store(locked, specs, result.cleaned, changes)
+    activity_record(
+        kind=ActivityEvent.Kind.CORRECTION,
+        actor=user,
+        campaign=locked.campaign,
+        iscm_id=locked.iscm_id,
+        detail=f"{code}: {reason}",
+    )
     return WriteResult(_finish_write(locked, user, ResponseEvent.Action.CORRECTED, changes, reason), changes)
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from iscm_survey.publish import task_publish_on_commit
 
 from .models import (
+    ActivityEvent,
     Campaign,
     Invitation,
     Iscm,
@@ -32,6 +33,7 @@ from .models import (
     Reminder,
     Response,
 )
+from .services_activity import activity_record
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +210,13 @@ def focal_point_invite(*, iscm: Iscm, email: str, invited_by: AbstractBaseUser) 
             {"email": [_("%(email)s is already a focal point of this ISCM.") % {"email": email}]}
         )
     _enqueue("invitation_send", user.pk, iscm.pk, invited_by.pk)
+    activity_record(
+        kind=ActivityEvent.Kind.INVITATION,
+        actor=invited_by,
+        person=user,
+        iscm=iscm,
+        detail="invited as a focal point" if created_membership else "invitation sent again",
+    )
     logger.info(
         "focal point invited",
         extra={"event": "focal_point_invited", "iscm": iscm.pk, "user": user.pk, "by": invited_by.pk},
@@ -222,6 +231,9 @@ def focal_point_invitation_resend(
     if not Membership.objects.filter(iscm=iscm, user=user).exists():
         raise CampaignInvalid({None: [_("This person is not a focal point of this ISCM.")]})
     _enqueue("invitation_send", user.pk, iscm.pk, invited_by.pk)
+    activity_record(
+        kind=ActivityEvent.Kind.INVITATION, actor=invited_by, person=user, iscm=iscm, detail="invitation sent again"
+    )
     logger.info(
         "invitation resent",
         extra={"event": "invitation_resent", "iscm": iscm.pk, "user": user.pk, "by": invited_by.pk},
@@ -320,6 +332,12 @@ def _reminder_claim(
                 campaign=campaign, iscm_id=iscm_id, days_before=mark, sent_at=now, recipients=recipients
             )
             _enqueue("reminder_send", reminder.pk)
+            activity_record(
+                kind=ActivityEvent.Kind.REMINDER,
+                campaign=campaign,
+                iscm_id=iscm_id,
+                detail=f"automatic, {mark} days before the close, to {', '.join(recipients)}",
+            )
     except IntegrityError:
         return None
     return reminder
@@ -343,6 +361,13 @@ def reminder_send_now(*, campaign: Campaign, iscm: Iscm, user: AbstractBaseUser)
         )
     reminder = Reminder.objects.create(campaign=campaign, iscm=iscm, sent_by=user, recipients=recipients)
     _enqueue("reminder_send", reminder.pk)
+    activity_record(
+        kind=ActivityEvent.Kind.REMINDER,
+        actor=user,
+        campaign=campaign,
+        iscm=iscm,
+        detail=f"sent now, to {', '.join(recipients)}",
+    )
     logger.info(
         "reminder sent now",
         extra={"event": "reminder_manual", "campaign": campaign.pk, "iscm": iscm.pk, "user": user.pk},

@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from .views import coordinator
+from .views import activity, coordinator
 
 urlpatterns = [
     path("campaigns/", coordinator.campaign_list, name="campaign_list"),
+    path("activity/", activity.activity, name="activity"),
+    path("activity/export.csv", activity.activity_export, name="activity_export"),
     # before campaigns/<slug>/, so that "new" is never read as a slug (the form refuses it as one)
     path("campaigns/new/", coordinator.campaign_create_view, name="campaign_create"),
     path("campaigns/<slug:slug>/", coordinator.campaign_detail, name="campaign_detail"),

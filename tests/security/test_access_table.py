@@ -324,6 +324,9 @@ TABLE: dict[str, Entry] = {
         post_only(coordinators(OK)),
         post=coordinators(redirect(focal_points_url, writes=True)),
     ),
+    # --- the activity page (issue 17): coordinators and admins ---
+    "questionnaires:activity": Entry({}, coordinators(OK), query="kind=login"),
+    "questionnaires:activity_export": Entry({}, coordinators(OK), query="kind=review"),
     # --- data exchange: coordinators and admins ---
     "questionnaires:export": Entry(OPEN, coordinators(OK)),
     "questionnaires:export_responses": Entry(OPEN, coordinators(OK), query="format=wide"),
