@@ -49,6 +49,7 @@ from .models import (
     Questionnaire,
     Response,
 )
+from .numbering import question_numbers
 from .selectors import value_as_text
 from .services import response_import
 from .validation import AnswersInvalid, answers_validate, questionnaire_specs
@@ -70,6 +71,7 @@ CODEBOOK_COLUMNS = (
     "section",
     "label",
     "description",
+    "number",  # Q3.1: as the form, the review page and the print view number the question
 )
 IGNORED_IMPORT_COLUMNS = ("iscm_name", "region", "type")
 FORMATS = ("wide", "long")
@@ -360,6 +362,7 @@ def long_rows(
 def codebook_rows(questions: list[ExportQuestion], *, language: str = "en") -> Iterator[list[str]]:
     """Every column of the wide file, then the choices: enough to read an export without the app."""
     yield list(CODEBOOK_COLUMNS)
+    numbers = question_numbers(spec.question for spec in questions)
     with override(language):
         fixed = {
             "iscm": ("code", _("Acronym of the ISCM (the key used on import).")),
@@ -371,7 +374,7 @@ def codebook_rows(questions: list[ExportQuestion], *, language: str = "en") -> I
         }
         yes, no = "yes", "no"
         for column, (kind, label) in fixed.items():
-            yield [column, "", "", kind, "", "", "", "", "", csv_safe(label), ""]
+            yield [column, "", "", kind, "", "", "", "", "", csv_safe(label), "", ""]
         for spec in questions:
             question = spec.question
             condition = ""
@@ -389,6 +392,7 @@ def codebook_rows(questions: list[ExportQuestion], *, language: str = "en") -> I
                 csv_safe(question.section.title),
                 csv_safe(question.label),
                 csv_safe(question.help),
+                numbers[question.code],
             ]
             for choice in spec.choices:
                 column = f"{question.code}/{choice.code}" if spec.is_multiple else question.code
@@ -404,6 +408,7 @@ def codebook_rows(questions: list[ExportQuestion], *, language: str = "en") -> I
                     "",
                     csv_safe(choice.label(language)),
                     csv_safe(choice.description(language)),
+                    numbers[question.code],
                 ]
 
 

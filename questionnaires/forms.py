@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Choice, ChoiceList, Question, Questionnaire, Section
+from .numbering import question_numbers
 from .validation import QuestionSpec, is_empty, question_is_shown, questionnaire_specs
 
 VERSION_FIELD = "version"
@@ -45,6 +46,11 @@ class QuestionnaireLayout:
     def question(self, code: str) -> Question | None:
         spec = self.specs.get(code)
         return spec.question if spec else None
+
+    @property
+    def numbers(self) -> dict[str, str]:
+        """{code: "Q3.1"}: what a return comment or an e-mail quotes to point at a question."""
+        return question_numbers(self.specs)
 
 
 # Published questionnaires are frozen (structure and English texts), so their layout is built once per
@@ -261,10 +267,12 @@ class ResponseForm(forms.Form):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.layout = layout
+        self.numbers = layout.numbers
         for code, spec in layout.specs.items():
             if code == VERSION_FIELD:  # pragma: no cover - a question code clashing with the lock field
                 raise ValueError("A question code cannot be 'version'.")
             self.fields[code] = answer_field(spec.question, layout.choices.get(code, []))
+            self.fields[code].label = f"{self.numbers[code]} {spec.question.label}"
 
     # --- from the form to the services, and back ---
 
@@ -338,7 +346,9 @@ class ResponseForm(forms.Form):
         summary = []
         for code, spec in self.layout.specs.items():
             for message in self.errors.get(code, []):
-                summary.append({"anchor": f"q-{code}", "label": spec.question.label, "message": message})
+                summary.append(
+                    {"anchor": f"q-{code}", "label": f"{self.numbers[code]} {spec.question.label}", "message": message}
+                )
         return summary
 
     def conditions(self) -> dict[str, dict[str, object]]:
@@ -356,6 +366,7 @@ class ResponseForm(forms.Form):
 def answers_summary(layout: QuestionnaireLayout, answers: dict[str, object]) -> list[dict[str, object]]:
     """Every shown question with its answer as text; questions hidden by their condition are left out."""
     sections = []
+    numbers = layout.numbers
     for index, section in enumerate(layout.sections, start=1):
         items = []
         for question in layout.questions_by_section[section.id]:
@@ -364,6 +375,7 @@ def answers_summary(layout: QuestionnaireLayout, answers: dict[str, object]) -> 
             value = answers.get(question.code)
             item: dict[str, object] = {
                 "question": question,
+                "number": numbers[question.code],
                 "answered": not is_empty(value),
                 "text": "",
                 "choices": [],

@@ -168,6 +168,7 @@ class ReturnForm(forms.Form):
 
 
 class TrackerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search an ISCM (acronym or name)"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
 

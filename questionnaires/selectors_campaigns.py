@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
@@ -68,13 +68,30 @@ class Tracker:
     regions: list[str]
 
 
-def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") -> Tracker:
-    """The response tracker: every invited ISCM (filtered by status and region) in six queries."""
+# Sortable tracker columns: key of the row each one sorts by (ties keep the acronym order).
+TRACKER_SORTS = {
+    "iscm": lambda row: row.iscm.acronym.lower(),
+    "status": lambda row: [value for value, _label in TRACKER_STATUSES].index(row.status),
+    "activity": lambda row: row.last_activity.timestamp() if row.last_activity else 0,
+    "submitted": lambda row: row.response.submitted_at.timestamp() if row.response and row.response.submitted_at else 0,
+    "reminders": lambda row: len(row.reminders),
+    "focal_points": lambda row: len(row.focal_points),
+}
+
+
+def campaign_tracker(
+    *, campaign: Campaign, status: str = "", region: str = "", search: str = "", sort: str = ""
+) -> Tracker:
+    """The response tracker: every invited ISCM (filtered by status, region and a search on the
+    acronym or name; sorted by any column, `-` first for descending) in six queries."""
     invitations = (
         Invitation.objects.filter(campaign=campaign).select_related("iscm").order_by("iscm__acronym")
     )
     if region:
         invitations = invitations.filter(iscm__region=region)
+    search = search.strip()
+    if search:
+        invitations = invitations.filter(Q(iscm__acronym__icontains=search) | Q(iscm__name__icontains=search))
     if status == NOT_STARTED:
         invitations = invitations.exclude(
             Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm")))
@@ -119,6 +136,10 @@ def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") 
             )
         )
 
+    key = TRACKER_SORTS.get(sort.removeprefix("-"))
+    if key is not None:
+        rows.sort(key=key, reverse=sort.startswith("-"))
+
     all_invited = Invitation.objects.filter(campaign=campaign)
     by_status = dict(
         Response.objects.filter(campaign=campaign, iscm__invitations__campaign=campaign)
@@ -131,6 +152,48 @@ def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") 
     counts.update({value: by_status.get(value, 0) for value in Response.Status.values})
     regions = list(all_invited.values_list("iscm__region", flat=True).distinct().order_by("iscm__region"))
     return Tracker(rows=rows, invited=invited, counts=counts, regions=regions)
+
+
+# The groups a coordinator can remind in one action (a returned response has its own comment to act on).
+REMIND_GROUPS = {NOT_STARTED: gettext_lazy("not started"), Response.Status.DRAFT: gettext_lazy("in draft")}
+
+
+@dataclass
+class ReminderTarget:
+    iscm: Iscm
+    emails: list[str]
+
+
+def reminder_group(*, campaign: Campaign, group: str) -> list[ReminderTarget]:
+    """The invited ISCMs of a group (not started, or in draft) that have an active focal point with an
+    e-mail address, with those addresses: who a "remind all" would write to (two queries)."""
+    invitations = Invitation.objects.filter(campaign=campaign).select_related("iscm").order_by("iscm__acronym")
+    in_group = Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm"))
+    if group == NOT_STARTED:
+        invitations = invitations.exclude(Exists(in_group))
+    else:
+        invitations = invitations.filter(Exists(in_group.filter(status=group)))
+    iscms = {invitation.iscm_id: invitation.iscm for invitation in invitations}
+    emails: dict[int, list[str]] = {}
+    for iscm_id, email in (
+        Membership.objects.filter(iscm_id__in=list(iscms), user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("iscm_id", "user__email")
+    ):
+        emails.setdefault(iscm_id, []).append(email)
+    return [ReminderTarget(iscm, emails[iscm_id]) for iscm_id, iscm in iscms.items() if iscm_id in emails]
+
+
+def response_neighbours(*, response: Response) -> tuple[str | None, str | None]:
+    """Acronyms of the previous and next ISCM (alphabetical) with a response to the same campaign."""
+    acronyms = list(
+        Response.objects.filter(campaign_id=response.campaign_id)
+        .order_by("iscm__acronym")
+        .values_list("iscm__acronym", flat=True)
+    )
+    index = acronyms.index(response.iscm.acronym)
+    return (acronyms[index - 1] if index > 0 else None, acronyms[index + 1] if index + 1 < len(acronyms) else None)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from .models import (
     Reminder,
     Response,
 )
+from .selectors_campaigns import REMIND_GROUPS, reminder_group
 from .services_activity import activity_record
 
 logger = logging.getLogger(__name__)
@@ -373,6 +374,38 @@ def reminder_send_now(*, campaign: Campaign, iscm: Iscm, user: AbstractBaseUser)
         extra={"event": "reminder_manual", "campaign": campaign.pk, "iscm": iscm.pk, "user": user.pk},
     )
     return reminder
+
+
+@transaction.atomic
+def reminders_send_to_group(
+    *, campaign: Campaign, group: str, acronyms: Iterable[str], user: AbstractBaseUser
+) -> list[Reminder]:
+    """The tracker's "remind all not started / in draft": one reminder per ISCM the coordinator confirmed (`acronyms`,
+    as the confirmation page listed them) that is still in the group and still has a focal point."""
+    if group not in REMIND_GROUPS:
+        raise CampaignInvalid({None: [_("Unknown group of ISCMs.")]})
+    if not campaign.is_open:
+        raise CampaignInvalid({None: [_("Reminders are sent only while the campaign is open.")]})
+    confirmed = set(acronyms)
+    reminders = []
+    for target in reminder_group(campaign=campaign, group=group):
+        if target.iscm.acronym not in confirmed:
+            continue  # joined the group after the confirmation page was shown: not announced, not sent
+        reminder = Reminder.objects.create(campaign=campaign, iscm=target.iscm, sent_by=user, recipients=target.emails)
+        _enqueue("reminder_send", reminder.pk)
+        activity_record(
+            kind=ActivityEvent.Kind.REMINDER,
+            actor=user,
+            campaign=campaign,
+            iscm=target.iscm,
+            detail=f"remind all {group}, to {', '.join(target.emails)}",
+        )
+        reminders.append(reminder)
+    logger.info(
+        "reminders sent to a group",
+        extra={"event": "reminder_group", "campaign": campaign.pk, "group": group, "count": len(reminders)},
+    )
+    return reminders
 
 
 # --- Enqueueing e-mails ---------------------------------------------------------------------------

@@ -13,6 +13,11 @@ urlpatterns = [
     path("campaigns/<slug:slug>/", coordinator.campaign_detail, name="campaign_detail"),
     path("campaigns/<slug:slug>/edit/", coordinator.campaign_edit, name="campaign_edit"),
     path("campaigns/<slug:slug>/close/", coordinator.campaign_close_view, name="campaign_close"),
+    path(
+        "campaigns/<slug:slug>/remind-all/<slug:group>/",
+        coordinator.campaign_remind_group,
+        name="campaign_remind_group",
+    ),
     path("campaigns/<slug:slug>/remind/<str:acronym>/", coordinator.campaign_remind, name="campaign_remind"),
     path(
         "campaigns/<slug:slug>/responses/<str:acronym>/",

@@ -34,7 +34,16 @@ from ..forms_coordinator import (
 from ..models import Campaign, Iscm, Response
 from ..numbering import question_numbers
 from ..selectors import can_view_dashboards, is_coordinator, response_answers, responses_visible_to
-from ..selectors_campaigns import TRACKER_STATUSES, campaign_tracker, campaigns_with_counts, response_review_data
+from ..selectors_campaigns import (
+    REMIND_GROUPS,
+    TRACKER_SORTS,
+    TRACKER_STATUSES,
+    campaign_tracker,
+    campaigns_with_counts,
+    reminder_group,
+    response_neighbours,
+    response_review_data,
+)
 from ..services import ResponseLocked, VersionConflict, response_correct, response_return, response_validate
 from ..services_campaigns import (
     CampaignInvalid,
@@ -46,6 +55,7 @@ from ..services_campaigns import (
     focal_point_remove,
     focal_points_of,
     reminder_send_now,
+    reminders_send_to_group,
 )
 from ..validation import AnswersInvalid
 
@@ -95,8 +105,12 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("questionnaire"), slug=slug)
     status = request.GET.get("status", "")
     region = request.GET.get("region", "")
-    tracker = campaign_tracker(campaign=campaign, status=status, region=region)
+    search = request.GET.get("q", "")[:100]
+    sort = request.GET.get("sort", "")
+    tracker = campaign_tracker(campaign=campaign, status=status, region=region, search=search, sort=sort)
     filters = TrackerFilterForm(request.GET or None, regions=tracker.regions)
+    kept = request.GET.copy()
+    kept.pop("sort", None)
     return render(
         request,
         "questionnaires/coordinator/campaign_detail.html",
@@ -104,9 +118,61 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "campaign": campaign,
             "tracker": tracker,
             "filters": filters,
-            "filtered": bool(status or region),
+            "filtered": bool(status or region or search.strip()),
+            "sort": sort,
+            "sort_columns": _sort_links(kept.urlencode(), sort),
+            "remind_groups": [
+                (group, label, tracker.counts[group]) for group, label in REMIND_GROUPS.items() if tracker.counts[group]
+            ],
             "responded": sum(tracker.counts[s] for s in Response.RESPONDED),
             "status_counts": [(value, tracker.counts[value]) for value, _label in TRACKER_STATUSES],
+        },
+    )
+
+
+def _sort_links(query: str, current: str) -> dict[str, dict[str, str]]:
+    """Per column: the link that sorts by it (ascending first, then descending) and its aria-sort."""
+    links = {}
+    for column in TRACKER_SORTS:
+        ascending = current == column
+        descending = current == f"-{column}"
+        target = f"-{column}" if ascending else column
+        links[column] = {
+            "url": "?" + "&".join(part for part in (query, urlencode({"sort": target})) if part),
+            "aria": "ascending" if ascending else "descending" if descending else "none",
+        }
+    return links
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def campaign_remind_group(request: HttpRequest, slug: str, group: str) -> HttpResponse:
+    """The tracker's "remind all not started / in draft": GET names everyone who will get the e-mail; POST sends."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if group not in REMIND_GROUPS:
+        raise Http404(_("No such group."))
+    if request.method == "POST":
+        try:
+            reminders = reminders_send_to_group(
+                campaign=campaign, group=group, acronyms=request.POST.getlist("iscm"), user=request.user
+            )
+        except CampaignInvalid as error:
+            _error_messages(request, error.errors)
+        else:
+            messages.success(
+                request,
+                _("Reminders were sent to the focal points of %(count)s ISCMs (%(people)s people).")
+                % {"count": len(reminders), "people": sum(len(reminder.recipients) for reminder in reminders)},
+            )
+        return redirect("questionnaires:campaign_detail", slug=campaign.slug)
+    return render(
+        request,
+        "questionnaires/coordinator/remind_group.html",
+        {
+            "campaign": campaign,
+            "group": group,
+            "group_label": REMIND_GROUPS[group],
+            "targets": reminder_group(campaign=campaign, group=group),
         },
     )
 
@@ -214,6 +280,7 @@ def coordinator_response(request: HttpRequest, slug: str, acronym: str) -> HttpR
 
 def _response_page(request: HttpRequest, response: Response, return_form: ReturnForm, status: int = 200):
     sections, events = response_review_data(response=response)
+    previous_iscm, next_iscm = response_neighbours(response=response)
     return render(
         request,
         "questionnaires/coordinator/response_detail.html",
@@ -227,6 +294,8 @@ def _response_page(request: HttpRequest, response: Response, return_form: Return
             "can_validate": response.status == Response.Status.SUBMITTED,
             "can_return": response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED),
             "can_correct": response.has_responded,
+            "previous_iscm": previous_iscm,
+            "next_iscm": next_iscm,
         },
         status=status,
     )

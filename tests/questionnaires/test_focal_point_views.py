@@ -105,7 +105,10 @@ def test_submit_with_a_missing_required_answer_lists_errors_and_keeps_input(fp_c
     assert page.status_code == 200
     text = page_text(page)
     assert "There is a problem" in text
-    assert '<a href="#q-name" class="alert-link">Name of the person answering</a>: This question is required.' in text
+    assert (
+        '<a href="#q-name" class="alert-link">Q1.1 Name of the person answering</a>: This question is required.'
+        in text
+    )
     assert "Typed with care" in text and 'value="ana@example.org"' in text
     assert re.search(r'value="meeting" id="id_format_1" checked', text)
     assert not Response.objects.exists()  # nothing saved, nothing lost

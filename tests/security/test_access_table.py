@@ -286,6 +286,13 @@ TABLE: dict[str, Entry] = {
     "questionnaires:campaign_remind": Entry(
         open_kwargs, post_only(coordinators(OK)), post=coordinators(redirect(campaign_url, writes=True))
     ),
+    # MIDWA's draft: the confirmation names its focal point; the POST sends the reminder
+    "questionnaires:campaign_remind_group": Entry(
+        {"slug": CAMPAIGN_OPEN, "group": "draft"},
+        coordinators(OK),
+        post=coordinators(redirect(campaign_url, writes=True)),
+        body={"iscm": [ISCM]},
+    ),
     "questionnaires:coordinator_response": Entry(REVIEW_KWARGS, coordinators(OK)),
     "questionnaires:coordinator_response_validate": Entry(
         REVIEW_KWARGS,
