@@ -150,8 +150,9 @@ def _pct_label(part: int, whole: int) -> str:
     return f"{formats.number_format(value, 1)}% ({part}/{whole})"
 
 
-def no_answers_figure(title: str) -> Figure:
-    """An empty chart that says so: a question nobody answered (base 0) has nothing to divide."""
+def no_answers_figure(title: str, text: str | None = None) -> Figure:
+    """An empty chart that says so: a question nobody answered (base 0) has nothing to divide.
+    `text` says why when it is known (e.g. nobody of the filtered region responded)."""
     return _figure(
         [],
         {
@@ -161,7 +162,7 @@ def no_answers_figure(title: str) -> Figure:
             "yaxis": {"visible": False},
             "annotations": [
                 {
-                    "text": html.escape(_("No answers yet")),
+                    "text": html.escape(text or _("No answers yet")),
                     "showarrow": False,
                     "xref": "paper",
                     "yref": "paper",
@@ -410,14 +411,23 @@ def submissions_over_time(points: list[dict[str, Any]], *, invited: int | None =
 # --- The dashboard --------------------------------------------------------------------------------
 
 
-def dashboard_figures(data: dict[str, Any], *, questionnaire_slug: str = "") -> dict[str, Figure]:
+def dashboard_figures(
+    data: dict[str, Any], *, questionnaire_slug: str = "", empty_text: str | None = None
+) -> dict[str, Figure]:
     """Every figure of `selectors.dashboard_data`, by chart id: "response-rate-region",
-    "response-rate-type", "submissions" and each choice question's code."""
+    "response-rate-type", "submissions" and each choice question's code. `empty_text` replaces
+    "No answers yet" on the charts of unanswered questions."""
     figures = {
         "response-rate-region": response_rate_by_region(data["by_region"]),
         "response-rate-type": response_rate_by_type(data["by_type"]),
         "submissions": submissions_over_time(data["over_time"], invited=data["kpis"]["invited"]),
     }
+    if empty_text and not data["over_time"]:
+        figures["submissions"] = no_answers_figure(_("Submissions over time"), empty_text)
     for question in data["questions"]:
-        figures[question["code"]] = question_chart(question, questionnaire_slug=questionnaire_slug)
+        if empty_text and not question["base"]:
+            title = chart_kind_and_title(questionnaire_slug, question)[1]
+            figures[question["code"]] = no_answers_figure(title, empty_text)
+        else:
+            figures[question["code"]] = question_chart(question, questionnaire_slug=questionnaire_slug)
     return figures

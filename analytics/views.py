@@ -81,6 +81,16 @@ def _filter_query(filters: dict[str, str]) -> str:
     return urlencode({key: value for key, value in filters.items() if value})
 
 
+def _nobody_responded(campaign: Campaign, filters: dict[str, str], responded: int) -> str:
+    """On a filtered view without respondents, say so about the filter, not "No answers yet"."""
+    if responded or not (filters["region"] or filters["iscm_type"]):
+        return ""
+    closed = campaign.status == Campaign.Status.CLOSED
+    if filters["region"]:
+        return _("No ISCM of this region responded.") if closed else _("No ISCM of this region has responded yet.")
+    return _("No ISCM of this type responded.") if closed else _("No ISCM of this type has responded yet.")
+
+
 def _answers_withheld(
     user, campaign: Campaign, filters: dict[str, str], responded: int | None = None
 ) -> bool:
@@ -97,10 +107,11 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     groups = selectors.response_groups(campaign)
     form, filters = _filters(request, campaign, groups)
     data = selectors.dashboard_data(campaign, **filters, groups=groups)
-    withheld = _answers_withheld(request.user, campaign, filters, data["kpis"]["responded"])
+    nobody = _nobody_responded(campaign, filters, data["kpis"]["responded"])
+    withheld = not nobody and _answers_withheld(request.user, campaign, filters, data["kpis"]["responded"])
     if withheld:
         data = {**data, "questions": []}
-    figures = charts.dashboard_figures(data, questionnaire_slug=campaign.questionnaire.slug)
+    figures = charts.dashboard_figures(data, questionnaire_slug=campaign.questionnaire.slug, empty_text=nobody)
     sections: list[dict[str, Any]] = []
     for question in data["questions"]:
         if not sections or sections[-1]["title"] != question["section"]:
@@ -122,6 +133,7 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "can_drilldown": can_view_all_responses(request.user),
             "can_recompute": is_coordinator(request.user),
             "withheld": withheld,
+            "nobody_responded": nobody,
             "min_subset": MIN_SUBSET_RESPONSES,
         },
     )
