@@ -22,8 +22,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from questionnaires.models import Campaign, Iscm
@@ -183,6 +184,15 @@ def texts(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     )
 
 
+def _download_name(campaign: Campaign, what: str, filters: dict[str, str]) -> str:
+    """Say what the file holds: "<campaign>-aggregates-fr-region-africa-type-rcp.csv"."""
+    parts = [campaign.slug, what, (get_language() or "en")[:2]]
+    for key, prefix in (("region", "region"), ("iscm_type", "type")):
+        if filters.get(key):
+            parts += [prefix, slugify(filters[key])]
+    return "-".join(parts) + ".csv"
+
+
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -206,7 +216,7 @@ def chart_data(request: HttpRequest, campaign: Campaign, chart: str) -> HttpResp
         if question is None:
             raise Http404(_("No such chart."))
         rows = exports.aggregate_csv_rows(exports.question_rows(question))
-    return _csv_response(rows, f"{campaign.slug}-{chart}.csv")
+    return _csv_response(rows, _download_name(campaign, chart, filters))
 
 
 @require_GET
@@ -217,4 +227,4 @@ def aggregates_csv(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     if _answers_withheld(request.user, campaign, filters):
         raise PermissionDenied
     rows = exports.aggregate_csv_rows(selectors.aggregate_rows(campaign, **filters))
-    return _csv_response(rows, f"{campaign.slug}-aggregates.csv")
+    return _csv_response(rows, _download_name(campaign, "aggregates", filters))

@@ -593,7 +593,11 @@ def campaign_export_response(
         export_format=export_format,
         statuses=statuses,
     )
-    return _streaming_response(logged, export_filename(campaign, f"responses-{export_format}"))
+    # The name says what the file holds: format, "excel" (BOM), label language, statuses when not the default.
+    name = ["responses", export_format, *(["excel"] if bom else []), *([labels[:2]] if labels else [])]
+    if sorted(statuses) != sorted(Response.RESPONDED):
+        name.append("-".join(sorted(statuses)))
+    return _streaming_response(logged, export_filename(campaign, "-".join(name)))
 
 
 def responses_export_response(
@@ -638,7 +642,7 @@ def codebook_export_response(
     logged = logged_stream(
         csv_bytes(rows, bom=bom), counter, user=user, campaign=campaign, what="codebook", export_format="codebook"
     )
-    return _streaming_response(logged, export_filename(campaign, "codebook"))
+    return _streaming_response(logged, export_filename(campaign, f"codebook-{language[:2]}"))
 
 
 # --- import --------------------------------------------------------------------------------------

@@ -296,7 +296,7 @@ def test_each_chart_has_its_csv(client, computed, survey, observer, coordinator)
     assert filtered.splitlines()[4] == "multi,d,Choice d,1,1,100.0,1,100.0,1"
     assert client.get(reverse("analytics:chart_data", args=[slug, "note"])).status_code == 404
     response = client.get(reverse("analytics:aggregates_csv", args=[slug]))
-    assert response["Content-Disposition"] == f'attachment; filename="{slug}-aggregates.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="{slug}-aggregates-en.csv"'
     assert len(csv_text(response).splitlines()) == 1 + 5 + 2 + 2
 
 
