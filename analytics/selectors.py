@@ -430,7 +430,15 @@ def text_answers(
             {"iscm": iscm.acronym, "iscm_name": iscm.display_name, "region": iscm.region, "text": answer.text}
         )
     return [
-        {"code": q.code, "label": q.label, "section": q.section.title, "answers": by_question.get(q.id, [])}
+        {
+            "code": q.code,
+            "label": q.label,
+            "section": q.section.title,
+            "type": q.type,
+            # names and e-mails of the people who answered: collapsed by default, rarely what one reads
+            "is_contact": q.type in (Question.Type.SHORT_TEXT, Question.Type.EMAIL),
+            "answers": by_question.get(q.id, []),
+        }
         for q in questions
     ]
 

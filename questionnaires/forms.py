@@ -177,13 +177,16 @@ class ChoiceGridWidget(forms.CheckboxSelectMultiple):
         return option
 
 
-def _help_html(question: Question, extra: list[str]) -> SafeString:
-    """Help texts come from the questionnaire definition: escaped, line breaks kept."""
+def _help_html(question: Question, extra: list[str], length_hint: str = "") -> SafeString:
+    """Help texts come from the questionnaire definition: escaped, line breaks kept. The length hint
+    is marked so that the character counter (static/js/response_form.js) replaces it, not repeats it."""
     parts = []
     if question.help:
         parts.append(linebreaks(escape(question.help)))
     if extra:
         parts.append(f'<span class="d-block">{" ".join(escape(text) for text in extra)}</span>')
+    if length_hint:
+        parts.append(f'<span class="d-block" data-length-hint>{escape(length_hint)}</span>')
     return SafeString("".join(parts))
 
 
@@ -223,10 +226,11 @@ def answer_field(question: Question, choices: list[Choice]) -> forms.Field:
     if limit:
         attrs["maxlength"] = limit
     if kind == Question.Type.LONG_TEXT:
-        if limit:
-            extra_help.append(_("Up to %(limit)s characters.") % {"limit": f"{limit:,}"})
+        hint = _("Up to %(limit)s characters.") % {"limit": f"{limit:,}"} if limit else ""
         widget: forms.Widget = forms.Textarea(attrs={**attrs, "rows": 6})
-        return AnswerTextField(**common, strip=False, widget=widget, help_text=_help_html(question, extra_help))
+        return AnswerTextField(
+            **common, strip=False, widget=widget, help_text=_help_html(question, extra_help, length_hint=hint)
+        )
     if kind == Question.Type.EMAIL:
         widget = forms.EmailInput(attrs={**attrs, "autocomplete": "email"})
     elif kind == Question.Type.INTEGER:

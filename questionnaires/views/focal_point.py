@@ -238,8 +238,7 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     if not campaign.is_open:
         if request.method == "POST":
             messages.error(request, _("This campaign is not open: nothing was saved."))
-        else:
-            messages.info(request, _("This campaign is not open for answers: here is the response as it stands."))
+        # On a GET, the response's page says the campaign is closed (or not open yet): one banner, not two.
         return redirect(ctx.url("response_detail"))
 
     layout = questionnaire_layout(campaign.questionnaire)

@@ -92,6 +92,10 @@
       counter.className = "form-text text-end char-counter";
       counter.setAttribute("aria-live", "polite");
       input.insertAdjacentElement("afterend", counter);
+      // The counter says the limit: the static "Up to N characters." hint would repeat it.
+      const wrapper = input.closest("[id^='div_']") || input.parentElement;
+      const hint = wrapper && wrapper.querySelector("[data-length-hint]");
+      if (hint) hint.hidden = true;
       function update() {
         const length = input.value.length;
         counter.textContent = length.toLocaleString() + " / " + max.toLocaleString();

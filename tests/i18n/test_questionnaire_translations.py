@@ -58,7 +58,7 @@ def snapshot(questionnaire):
 def test_every_text_of_the_bundled_questionnaire_is_in_four_languages(definition):
     texts = list(texts_of(definition))
 
-    assert len(texts) == 39  # 2 + 4 sections × 2 + 14 labels + 6 helps + 7 choices + 2 descriptions
+    assert len(texts) == 37  # 2 + 4 sections × 2 + 14 labels + 4 helps + 7 choices + 2 descriptions
     for text in texts:
         assert set(text) == {"en", "fr", "es", "ar"}, text["en"]
         assert all(text[code].strip() for code in ("fr", "es", "ar")), text["en"]
