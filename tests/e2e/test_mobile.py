@@ -53,7 +53,8 @@ def test_pages_fit_a_390_px_screen(server, page, demo, followup):
             const cut = [];
             document.querySelectorAll('.dashboard-chart.js-plotly-plot').forEach((chart) => {
               const frame = chart.getBoundingClientRect();
-              chart.querySelectorAll('.ytick text, .xtick text, .gtitle, .xtitle, .ytitle, .legendtext, text.bartext').forEach((label) => {
+              const labels = '.ytick text, .xtick text, .gtitle, .xtitle, .ytitle, .legendtext, text.bartext';
+              chart.querySelectorAll(labels).forEach((label) => {
                 const box = label.getBoundingClientRect();
                 if (box.width && (box.left < frame.left - 1 || box.right > frame.right + 1)) {
                   cut.push(chart.id + ': ' + label.textContent);
