@@ -122,3 +122,10 @@ def test_correction_page_is_for_coordinators_only(client, focal_point, observer,
         client.force_login(user)
         assert client.get(correct_url(submitted, "name")).status_code == 403
     assert submitted.events.count() == 1
+
+
+def test_correction_page_query_count_is_fixed(client, coordinator, submitted, django_assert_max_num_queries):
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(15):  # session, user, response, layout, answers, page chrome
+        page = client.get(correct_url(submitted, "topics"))
+    assert page.status_code == 200

@@ -153,3 +153,17 @@ def test_drilldown_links_to_each_iscm_response(client, demo, coordinator):
     page = client.get(reverse("analytics:drilldown", args=[demo.slug, "gcm_priorities", "23"]))
     acronym = page.context["drilldown"]["iscms"][0]["acronym"]
     assert reverse("questionnaires:coordinator_response", args=[demo.slug, acronym]) in page.content.decode()
+
+
+def test_remind_all_confirmation_query_count_does_not_grow(
+    client, coordinator, campaign, third, django_assert_max_num_queries
+):
+    client.force_login(coordinator)
+    url = reverse("questionnaires:campaign_remind_group", args=["survey-2025", "not_started"])
+    for index in range(6):
+        extra = factories.IscmFactory(acronym=f"Y{index}")
+        factories.focal_point_create(extra, username=f"fp-y{index}@example.org", email=f"fp-y{index}@example.org")
+        factories.invite(campaign, extra)
+    with django_assert_max_num_queries(10):
+        page = client.get(url)
+    assert len(page.context["targets"]) == 7
