@@ -154,7 +154,7 @@ def on_groups_changed(sender, instance, action: str, reverse: bool, model, pk_se
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="security_membership_added")
-def on_membership_saved(sender, instance: Membership, created: bool, **kwargs) -> None:
+def on_membership_saved(sender, instance: Membership, created: bool, raw: bool = False, **kwargs) -> None:
     if created:
         log_event(
             "membership_added",
@@ -164,13 +164,14 @@ def on_membership_saved(sender, instance: Membership, created: bool, **kwargs) -
             role=instance.role,
             **_by(),
         )
-        activity_record(
-            kind=ActivityEvent.Kind.MEMBERSHIP,
-            actor=current_actor.get(),
-            person_id=instance.user_id,
-            iscm_id=instance.iscm_id,
-            detail="focal point added",
-        )
+        if not raw:  # a restore (loaddata) brings its own activity rows
+            activity_record(
+                kind=ActivityEvent.Kind.MEMBERSHIP,
+                actor=current_actor.get(),
+                person_id=instance.user_id,
+                iscm_id=instance.iscm_id,
+                detail="focal point added",
+            )
 
 
 @receiver(post_delete, sender=Membership, dispatch_uid="security_membership_removed")
@@ -221,6 +222,12 @@ def on_user_saved(sender, instance, created: bool, raw: bool = False, **kwargs) 
                 is_superuser=instance.is_superuser,
                 **_by(),
             )
+            activity_record(
+                kind=ActivityEvent.Kind.ROLE,
+                actor=current_actor.get(),
+                person_id=instance.pk,
+                detail="privileged account created" + (" (superuser)" if instance.is_superuser else " (staff)"),
+            )
         return
     if previous is None:
         return
@@ -247,6 +254,9 @@ def on_user_saved(sender, instance, created: bool, raw: bool = False, **kwargs) 
             user=instance.pk,
             sessions_ended=ended,
             **_by(),
+        )
+        activity_record(
+            kind=ActivityEvent.Kind.ROLE, actor=current_actor.get(), person_id=instance.pk, detail="deactivated"
         )
 
 

@@ -44,7 +44,8 @@ def word_list(text: str) -> set[str]:
 
 # Kept as they are in every language: COP28 (the UN climate conference), CSV (the file format), "n = 14"
 # (the statistician's n), and the name of the time zone setting ("UTC") the campaign form shows.
-ACRONYMS = {"cop", "csv", "n", "utc"}
+# "q" is the prefix of question numbers (Q3.1): the same in every language, so a comment can quote one.
+ACRONYMS = {"cop", "csv", "n", "q", "utc"}
 # Words of the English interface that are words of the other language too, spelled the same: the
 # allow-list of the comparison. Everything else an English page and its translation share is a bug.
 SHARED_WORDS = {
