@@ -318,6 +318,7 @@ TABLE: dict[str, Entry] = {
     "questionnaires:export": Entry(OPEN, coordinators(OK)),
     "questionnaires:export_responses": Entry(OPEN, coordinators(OK), query="format=wide"),
     "questionnaires:export_codebook": Entry(OPEN, coordinators(OK)),
+    "questionnaires:export_workbook": Entry(OPEN, coordinators(OK)),
     "questionnaires:import_responses": Entry(OPEN, coordinators(OK), post=coordinators(OK_WRITES), body=import_body),
     # --- dashboards ---
     "analytics:dashboard": Entry(OPEN, dashboards(OK)),
