@@ -114,7 +114,7 @@ class _Cells:
         return None if value is None else self._styled(float(value / 100), PERCENT_FORMAT)
 
 
-def _number(text: str) -> int | float | None:
+def excel_number(text: str) -> int | float | None:
     if not text:
         return None
     value = Decimal(text)
@@ -136,7 +136,7 @@ def _finish_sheet(sheet, columns: int, rows: int) -> None:
 # --- the responses and practices sheets ------------------------------------------------------------
 
 
-def _column_kinds(questions: list[ExportQuestion]) -> list[str]:
+def column_kinds(questions: list[ExportQuestion]) -> list[str]:
     """The kind of every column of `wide_header(questions)`, in the same order."""
     kinds = [TEXT, TEXT, TEXT, TEXT, TEXT, DATETIME]  # iscm, iscm_name, region, type, status, submitted_at
     for spec in questions:
@@ -167,7 +167,7 @@ def _excel_row(cells: _Cells, row: list[str], kinds: list[str], item: ExportResp
         if index == 5:
             values.append(cells.moment(item.submitted_at))
         elif kind == NUMBER:
-            values.append(_number(text))
+            values.append(excel_number(text))
         elif kind == DATE:
             values.append(cells.date(datetime.date.fromisoformat(text) if text else None))
         else:
@@ -186,7 +186,7 @@ def _write_responses(
     """The `responses` and `practices` sheets, in one pass over the response stream."""
     responses_sheet = workbook.create_sheet("responses")
     practices_sheet = workbook.create_sheet("practices")
-    kinds = _column_kinds(questions)
+    kinds = column_kinds(questions)
     current: list[ExportResponse] = []
 
     def remember(stream: Iterator[ExportResponse]) -> Iterator[ExportResponse]:
