@@ -267,3 +267,12 @@ def test_focal_point_of_open_campaign_sees_only_responded(world):
     # MIDWA's response to the open campaign is a draft: the API lists responded responses only.
     rows = world.client("focal_point").get(api("responses", slug=CAMPAIGN_OPEN)).json()["results"]
     assert ISCM not in [row["iscm"] for row in rows]
+
+
+def test_token_page_query_count_is_fixed(world, django_assert_max_num_queries):
+    client = world.client("coordinator")
+    for index in range(5):
+        client.post(api("tokens"), {"name": f"token {index}"})
+    with django_assert_max_num_queries(12):
+        page = client.get(api("tokens"))
+    assert page.content.decode().count("data-token-id=") == 5
