@@ -167,7 +167,7 @@ def test_export_import_export_gives_the_same_workbook(filled, tmp_path):
     assert "Imported 2 rows" in out
     second = tmp_path / "second.xlsx"
     export(filled.slug, second, "--format", "xlsx")
-    for name in ("responses", "codebook", "practices"):
+    for name in ("responses", "codebook", "aggregates", "practices"):
         assert list(workbook_of(first)[name].values) == list(workbook_of(second)[name].values), name
 
 
