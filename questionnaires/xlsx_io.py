@@ -163,8 +163,8 @@ def _column_width(header: str, kind: str, question_type: str | None) -> int:
 def _excel_row(cells: _Cells, row: list[str], kinds: list[str], item: ExportResponse) -> list[object]:
     """A CSV row of `wide_rows` as Excel cells (the CSV's texts are made exact again with csv_unsafe)."""
     values: list[object] = []
-    for index, (text, kind) in enumerate(zip(row, kinds, strict=True)):
-        if index == 5:
+    for text, kind in zip(row, kinds, strict=True):
+        if kind == DATETIME:  # submitted_at: the stored instant, not the CSV's text of it
             values.append(cells.moment(item.submitted_at))
         elif kind == NUMBER:
             values.append(excel_number(text))
