@@ -208,7 +208,7 @@ def _workbook_lines(workbook: dict | None) -> list[str]:
         return []
     lines = [
         "",
-        "#### 5. Excel workbook (`manage.py export_responses --format xlsx -o FILE`, four sheets)",
+        "#### 6. Excel workbook (`manage.py export_responses --format xlsx -o FILE`, four sheets)",
         "",
         "| Responses | File | Command (incl. start-up) | Peak RSS |",
         "|---:|---:|---:|---:|",
