@@ -276,3 +276,14 @@ def test_token_page_query_count_is_fixed(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         page = client.get(api("tokens"))
     assert page.content.decode().count("data-token-id=") == 5
+
+
+def test_filtered_csv_equals_the_dashboards_aggregates_csv(world, token_of):
+    """With filters, the API's CSV and the dashboard's aggregates download (export_aggregates' writer)
+    hold the same rows."""
+    region = max(analytics_selectors.response_rates(world.closed)["by_region"], key=lambda row: row["responded"])["key"]
+    for filters in ({"region": region}, {"iscm_type": "RCP"}, {"region": region, "iscm_type": "RCP"}):
+        dashboard = world.client("coordinator").get(reverse("analytics:aggregates_csv", kwargs=CLOSED), filters)
+        expected = list(csv.reader(io.StringIO(b"".join(dashboard.streaming_content).decode())))
+        ours = get(token_of("coordinator"), api("aggregates", **CLOSED), format="csv", **filters)
+        assert list(csv.reader(io.StringIO(ours.content.decode()))) == expected, filters
