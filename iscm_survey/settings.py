@@ -261,3 +261,7 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},
     },
 }
+
+# --- Disclosure control (analytics/disclosure.py, docs/security.md) -------------------------
+# Observers get no figure from which the answers of fewer than this many responding ISCMs can be derived.
+DISCLOSURE_MIN_RESPONDENTS = int(os.environ.get("DISCLOSURE_MIN_RESPONDENTS", "3"))
