@@ -131,3 +131,8 @@ class PublishedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} v{self.version} ({self.language})"
+
+    @property
+    def publisher_name(self) -> str:
+        user = self.published_by
+        return (user.get_full_name() or user.username) if user is not None else "—"

@@ -29,6 +29,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from iscm_survey.client_ip import client_ip as iscm_client_ip
+
 from .models import Iscm, Membership
 
 logger = logging.getLogger("iscm.security")
@@ -42,10 +44,8 @@ SESSION_ENGINES_WITH_TABLE = ("django.contrib.sessions.backends.db", "django.con
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # django-axes resolves the address behind the configured proxies; fall back to REMOTE_ADDR.
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    # the same address django-axes keys its lockouts on (behind the trusted proxies)
+    return iscm_client_ip(request)
 
 
 def user_fields(user) -> dict[str, object]:

@@ -317,3 +317,58 @@ def test_the_report_renders_right_to_left_in_arabic(
         )
         is not None
     )
+
+
+def test_a_running_job_whose_heartbeat_stopped_is_dead_and_a_live_one_is_joined(
+    client, coordinator, answered, renders, generate
+):
+    import datetime
+
+    from django.utils import timezone
+
+    client.force_login(coordinator)
+    urls = _urls(answered.campaign.slug)
+    stats = CampaignStats.objects.get(campaign=answered.campaign)
+    job = ReportFile.objects.create(
+        campaign=answered.campaign, format="pdf", language="en", figures_as_of=stats.computed_at, status="running"
+    )
+    now = timezone.now()
+    # asked for long ago, but still beating: a slow job, not a dead one
+    ReportFile.objects.filter(pk=job.pk).update(
+        progress=15, requested_at=now - datetime.timedelta(minutes=20), heartbeat_at=now - datetime.timedelta(seconds=5)
+    )
+    assert client.get(urls["status"][1]).json()["formats"]["pdf"]["message"] == "Generating… 15%"
+    generate(urls["generate"][1])
+    assert renders["pdf"] == 0
+    # its worker died: no heartbeat for two minutes, though asked for only three minutes ago
+    ReportFile.objects.filter(pk=job.pk).update(
+        requested_at=now - datetime.timedelta(minutes=3), heartbeat_at=now - datetime.timedelta(minutes=2)
+    )
+    status = client.get(urls["status"][1]).json()["formats"]["pdf"]
+    assert status["status"] == "failed" and status["message"].startswith("The file could not be generated.")
+    generate(urls["generate"][1])
+    job.refresh_from_db()
+    assert job.status == "ready" and renders["pdf"] == 1
+
+
+def test_the_render_thread_beats_while_the_browser_works(monkeypatch):
+    import threading
+
+    from analytics import report_render
+
+    monkeypatch.setattr(report_render, "HEARTBEAT_SECONDS", 0)
+    beats = []
+    done = threading.Event()
+
+    def work(record):
+        record(30)
+        done.wait(2)  # released once the caller has heard from it a few times
+        return "file"
+
+    def progress(percent):
+        beats.append(percent)
+        if len(beats) >= 3:
+            done.set()
+
+    assert report_render._in_thread(work, progress) == "file"
+    assert beats[:3] == [30, 30, 30]
