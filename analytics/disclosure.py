@@ -141,4 +141,7 @@ def figures_shown(user, groups: list[dict[str, Any]], *, region: str = "", iscm_
     """May `user` see the figures (per question, over time, text counts) of this selection?"""
     if can_view_all_responses(user):
         return True
-    return (region or "", iscm_type or "") in released_selections(groups)
+    selection = (region or "", iscm_type or "")
+    if not any(group["responded"] and _selects(selection, group) for group in groups):
+        return True  # nobody responded in it: zeros reveal no answer
+    return selection in released_selections(groups)

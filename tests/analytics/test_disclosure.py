@@ -223,3 +223,9 @@ def test_the_threshold_is_a_setting(settings):
     settings.DISCLOSURE_MIN_RESPONDENTS = 5
     shown = {s for s in disclosure.released_selections(groups) if s not in {("Africa", "IRF"), ("Europe", "RCP")}}
     assert shown == {("", "")}  # (the two empty cells show zeros)
+
+
+def test_a_selection_without_respondents_shows_its_zeros(observer):
+    groups = [{"region": "Africa", "type": "RCP", "invited": 5, "responded": 2}]
+    assert disclosure.figures_shown(observer, groups, iscm_type="GLOBAL")  # not even invited: all zeros
+    assert not disclosure.figures_shown(observer, groups, region="Africa")
