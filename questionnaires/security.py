@@ -88,7 +88,8 @@ def on_logout(sender, request: HttpRequest | None, user, **kwargs) -> None:
 def on_login_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
     # Only the username is read: `credentials` is cleansed by Django, but nothing else is needed.
     username = str(credentials.get("username") or "")[:150]
-    known = User.objects.filter(username=username).first() if username else None
+    # the account the login would have matched (logins ignore the case: questionnaires/auth_backends.py)
+    known = User.objects.filter(username__iexact=username).order_by("id").first() if username else None
     log_event(
         "login_failed",
         "login failed",

@@ -87,9 +87,11 @@ def test_without_a_proxy_the_forwarded_header_is_ignored(settings, focal_point):
 # --- 5. Logins whatever the case ------------------------------------------------------------------
 
 
-def test_the_email_logs_in_whatever_its_case_and_locks_out_the_same_way(settings, focal_point):
+def test_the_email_logs_in_whatever_its_case_and_locks_out_the_same_way(settings, focal_point, security_records):
     assert _login(Client(), "FP-ARCP@EXAMPLE.ORG", "Correct-horse-9").status_code == 302
     assert _login(Client(), "FP-ARCP@EXAMPLE.ORG", "correct-horse-9").status_code == 200  # the password is not
+    failed = [r for r in security_records if getattr(r, "event", "") == "login_failed"]
+    assert [r.user for r in failed] == [focal_point.pk]  # the log names the account too
     client = Client()
     for index in range(settings.AXES_FAILURE_LIMIT):
         name = "FP-ARCP@example.org" if index % 2 else "fp-arcp@EXAMPLE.org"
