@@ -4,7 +4,8 @@ In-process, through the one write path the views call (`questionnaires.services.
 `response_save_draft`, each its own transaction, including what runs when it commits: with Celery eager,
 as in the embedded set-up, a recompute requested by the write runs there too). Each call writes fresh
 answers (`answers.AnswerMaker`) into a response of `bench-N`: a re-submission of a submitted response,
-and a draft save of a draft. Sizes are timed in turns; SQL queries are counted on one more call of each.
+and a draft save of a draft. Sizes are timed in turns; SQL queries are counted on one more call of
+each, with the same answers at every size.
 The target is the issue's: the cost of a submission does not depend on how many responses the campaign
 holds (largest/smallest within 1.1×, same query count). Afterwards the stored aggregates of every
 campaign written to must equal a fresh count, at once (no recompute waited for).
@@ -38,9 +39,10 @@ def _writer(campaign: Campaign, status: str, maker: AnswerMaker, rng: random.Ran
     final = status == Response.Status.SUBMITTED
     write = response_submit if final else response_save_draft
 
-    def one() -> None:
+    def one(answers_rng: random.Random = rng) -> None:
         response = Response.objects.select_related("campaign__questionnaire").get(pk=next(cycle).pk)
-        write(response=response, user=None, answers=maker.answers(rng, complete=final), expected_version=None)
+        answers = maker.answers(answers_rng, complete=final)
+        write(response=response, user=None, answers=answers, expected_version=None)
 
     return one
 
@@ -69,7 +71,7 @@ def measure(ctx: BenchContext) -> dict[str, Any]:
     for key, write in writers.items():
         size, kind = key.split(":")
         with CaptureQueriesContext(connection) as queries:
-            write()
+            write(random.Random(kind))  # the same answers at every size: comparable query counts
         results["sizes"].setdefault(size, {})[kind] = {
             "seconds": timings[key],
             "queries": len(queries.captured_queries),
