@@ -178,39 +178,42 @@ def _stats_hold(*, campaign_id: int, responded: int) -> bool:
 # The response's contribution to the stored figures, added (sign 1) or taken away (sign -1), for the
 # questions it answered (optionally only some of them). Every (question, choice) of the questionnaire has
 # its stored row (zero counts included), so these are UPDATEs of existing rows: `count` of each ticked
-# choice, `base` and `selections` of the question (the rows of all its choices carry them). Plain SQL
-# rather than the ORM: the same statement on PostgreSQL and SQLite, and the expressions took several
-# times longer to build than to run.
+# choice, `base` and `selections` of the question (the rows of all its choices carry them). Each stored
+# row of an answered question meets the response's picks of that question once per pick: COUNT(*) is
+# the question's selections, and one of them is the row's choice if it was ticked.
+# Plain SQL rather than the ORM: one text for PostgreSQL and SQLite (UPDATE … FROM: SQLite ≥ 3.33), and
+# the ORM expressions took several times longer to build than to run. Joins, not correlated subqueries
+# per row: PostgreSQL's estimate of those grew with the table's dead rows until it JIT-compiled them.
 _AGG = ChoiceAggregate._meta.db_table
 _PICKS = AnswerChoice._meta.db_table
 _COUNTED_SQL = f"""
 UPDATE {_AGG}
-SET count = count + %(sign)s * (
-        CASE WHEN EXISTS (
-            SELECT 1 FROM {_PICKS} ac
-            WHERE ac.response_id = %(response)s
-              AND ac.question_id = {_AGG}.question_id AND ac.choice_id = {_AGG}.choice_id
-        ) THEN 1 ELSE 0 END
-    ),
+SET count = count + %(sign)s * delta.ticked,
     base = base + %(sign)s,
-    selections = selections + %(sign)s * (
-        SELECT COUNT(*) FROM {_PICKS} ac
-        WHERE ac.response_id = %(response)s AND ac.question_id = {_AGG}.question_id
-    )
-WHERE campaign_id = %(campaign)s
-  AND question_id IN (SELECT ac.question_id FROM {_PICKS} ac WHERE ac.response_id = %(response)s {{questions}})
+    selections = selections + %(sign)s * delta.picks
+FROM (
+    SELECT stored.id,
+           MAX(CASE WHEN ac.choice_id = stored.choice_id THEN 1 ELSE 0 END) AS ticked,
+           COUNT(*) AS picks
+    FROM {_AGG} stored
+    JOIN {_PICKS} ac ON ac.question_id = stored.question_id
+    WHERE stored.campaign_id = %(campaign)s AND ac.response_id = %(response)s {{questions}}
+    GROUP BY stored.id
+) delta
+WHERE {_AGG}.id = delta.id
 """  # noqa: S608 - table names are ours, values are parameters
 
-# Standard competition rank (1, 2, 2, 4): 1 + the choices of the same question counted more.
+# Standard competition rank (1, 2, 2, 4), as the rebuild computes it; only rows whose rank moves are
+# written (fewer dead row versions on PostgreSQL).
 _RERANK_SQL = f"""
 UPDATE {_AGG}
-SET rank = 1 + (
-    SELECT COUNT(*) FROM {_AGG} other
-    WHERE other.campaign_id = {_AGG}.campaign_id
-      AND other.question_id = {_AGG}.question_id
-      AND other.count > {_AGG}.count
-)
-WHERE campaign_id = %(campaign)s {{questions}}
+SET rank = ranked.rank
+FROM (
+    SELECT id, RANK() OVER (PARTITION BY question_id ORDER BY count DESC) AS rank
+    FROM {_AGG}
+    WHERE campaign_id = %(campaign)s {{questions}}
+) ranked
+WHERE {_AGG}.id = ranked.id AND {_AGG}.rank <> ranked.rank
 """  # noqa: S608 - table names are ours, values are parameters
 
 
