@@ -16,7 +16,7 @@ from analytics.services import (
     aggregates_recompute,
     aggregates_sweep_stale,
 )
-from questionnaires.models import Response
+from questionnaires.models import Choice, ChoiceList, Question, Response
 from questionnaires.services import (
     response_delete,
     response_import,
@@ -170,3 +170,19 @@ def rebuilds_forbidden(monkeypatch):
         raise AssertionError(f"a full rebuild ran: {kwargs}")
 
     monkeypatch.setattr(tasks, "aggregates_recompute", forbidden)
+
+
+def test_a_choice_added_to_a_shared_list_is_counted_from_its_first_tick(survey, django_capture_on_commit_callbacks):
+    shared = ChoiceList.objects.create(code="goals", name="Goals")
+    first = Choice.objects.create(choice_list=shared, code="g1", label_en="Goal 1", position=1)
+    Question.objects.filter(pk=survey.skipped.pk).update(choice_list=shared)  # "skipped" now asks for goals
+    survey.submit({"skipped": [first.code]})
+    aggregates_recompute(campaign_id=survey.campaign.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        Choice.objects.create(choice_list=shared, code="g2", label_en="Goal 2", position=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        survey.submit({"skipped": ["g1", "g2"]})
+    assert not stats(survey).is_stale
+    assert aggregates_differences(campaign_id=survey.campaign.pk) == 0
+    g2 = ChoiceAggregate.objects.get(campaign=survey.campaign, choice__code="g2")
+    assert (g2.count, g2.base, g2.rank) == (1, 2, 2)
