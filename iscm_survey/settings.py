@@ -240,6 +240,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
     "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
+    "campaign-openings-announce": {"task": "campaign_openings_announce", "schedule": 300.0},
     "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
 }
 AGGREGATES_RECOMPUTE_COUNTDOWN = int(os.environ.get("AGGREGATES_RECOMPUTE_COUNTDOWN", "3"))

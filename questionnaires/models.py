@@ -374,6 +374,8 @@ class Invitation(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
     iscm = models.ForeignKey(Iscm, on_delete=models.PROTECT, related_name="invitations")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the "the campaign is open" e-mail was claimed for this ISCM's focal points: sent once.
+    announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "iscm"], name="invitation_unique")]

@@ -104,8 +104,9 @@ class Command(BaseCommand):
             },
         )
         existing = set(campaign.invitations.values_list("iscm__acronym", flat=True))
+        # Demo accounts have made-up addresses: no "the campaign is open" e-mail for them.
         Invitation.objects.bulk_create(
-            Invitation(campaign=campaign, iscm=iscm)
+            Invitation(campaign=campaign, iscm=iscm, announced_at=timezone.now())
             for iscm in Iscm.objects.filter(acronym__in=invited).exclude(acronym__in=existing)
         )
         return campaign
