@@ -204,7 +204,9 @@ def _conflict_message(layout: QuestionnaireLayout, changes: dict[str, list[objec
     return f"{text} {listed}" if listed else text
 
 
-def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None):
+def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None, kept_as_draft=False):
+    """`kept_as_draft`: a failed submit saved what was typed as a draft. Otherwise a form sent back with
+    errors holds input that exists only in the page, which is marked unsaved for the leave-page guard."""
     response = ctx.response
     submitted_mode = bool(response and response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED))
     answers = form.answers() if form.is_bound and hasattr(form, "cleaned_data") else dict(form.initial)
@@ -226,8 +228,27 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
             "answered": answered,
             "total": total,
             "url_kwargs": ctx.url_kwargs,
+            "kept_as_draft": kept_as_draft,
+            "unsaved": form.is_bound and not kept_as_draft,
         },
     )
+
+
+def _keep_as_draft(request, ctx: FocalPointContext, form: ResponseForm, answers, version, language) -> bool:
+    """A submit refused for missing answers still keeps what was typed, as a draft, when the response is
+    one (never over a submitted response: that changes only by submitting again). True when saved."""
+    if ctx.response is not None and ctx.response.status not in (Response.Status.DRAFT, Response.Status.RETURNED):
+        return False
+    response = ctx.response or services.response_get_or_create(campaign=ctx.campaign, iscm=ctx.iscm)
+    try:
+        result = services.response_save_draft(
+            response=response, user=request.user, answers=answers, expected_version=version, language=language
+        )
+    except (AnswersInvalid, services.VersionConflict, services.ResponseLocked):
+        return False  # the page keeps the input and says nothing was saved
+    ctx.response = result.response
+    form.set_version(result.response.version)
+    return True
 
 
 @login_required
@@ -263,7 +284,8 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
         result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, specs=layout.specs)
         if not result.is_valid:
             form.add_answer_errors(result.errors)
-            return _render_form(request, ctx, form)
+            kept = _keep_as_draft(request, ctx, form, answers, version, language)
+            return _render_form(request, ctx, form, kept_as_draft=kept)
 
     if response is None:
         response = services.response_get_or_create(campaign=campaign, iscm=ctx.iscm)
