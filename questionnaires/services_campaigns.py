@@ -173,6 +173,42 @@ def campaign_close(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
     return campaign
 
 
+@transaction.atomic
+def invitation_extend(
+    *, campaign: Campaign, iscm: Iscm, until: datetime.datetime, user: AbstractBaseUser
+) -> Invitation:
+    """Let one ISCM answer until `until`, later than the campaign's close: an extension for one ISCM
+    (a late start, a response returned for revision after the close). The other ISCMs stay closed."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("campaign").filter(campaign=campaign, iscm=iscm).first()
+    )
+    if invitation is None:
+        raise CampaignInvalid({None: [_("This ISCM is not invited to the campaign.")]})
+    now = timezone.now()
+    if until <= now:
+        raise CampaignInvalid({"until": [_("Choose a date and time in the future.")]})
+    if until <= invitation.campaign.effective_close:
+        raise CampaignInvalid(
+            {"until": [_("The campaign is open until then anyway: choose a later date and time.")]}
+        )
+    if invitation.campaign.opens_at > now:
+        raise CampaignInvalid({None: [_("This campaign has not opened yet: change its dates instead.")]})
+    invitation.extended_until = until
+    invitation.extended_by = user
+    invitation.save(update_fields=["extended_until", "extended_by"])
+    logger.info(
+        "invitation extended",
+        extra={
+            "event": "invitation_extended",
+            "campaign": campaign.pk,
+            "iscm": iscm.pk,
+            "user": user.pk,
+            "until": until.isoformat(),
+        },
+    )
+    return invitation
+
+
 def _texts(texts: dict[str, str]) -> dict[str, str]:
     allowed = {f"{name}_{code}" for name in ("title", "intro") for code in ("en", "fr", "es", "ar")}
     return {name: (value or "").strip() for name, value in texts.items() if name in allowed}

@@ -1,3 +1,5 @@
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 from django.db.models import F
 from django.utils import timezone
@@ -13,6 +15,7 @@ def mark_opened_campaigns_announced(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("questionnaires", "0002_deferred_task"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -22,4 +25,20 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(mark_opened_campaigns_announced, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="invitation",
+            name="extended_until",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="invitation",
+            name="extended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
     ]

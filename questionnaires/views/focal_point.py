@@ -46,6 +46,12 @@ class FocalPointContext:
     campaign: Campaign
     iscm: Iscm
     response: Response | None
+    invitation: Invitation
+
+    @property
+    def is_open(self) -> bool:
+        """The campaign is open, or this ISCM was given more time (an extension)."""
+        return self.invitation.is_open
 
     @property
     def url_kwargs(self) -> dict[str, str]:
@@ -73,7 +79,7 @@ def _focal_point_context(request: HttpRequest, slug: str, acronym: str) -> Focal
     if response is not None:
         response.campaign = invitation.campaign
         response.iscm = invitation.iscm
-    return FocalPointContext(invitation.campaign, invitation.iscm, response)
+    return FocalPointContext(invitation.campaign, invitation.iscm, response, invitation)
 
 
 # --- Home ----------------------------------------------------------------------------------------
@@ -123,11 +129,13 @@ def _home_rows(user) -> list[dict[str, object]]:
     for invitation in invitations:
         campaign = invitation.campaign
         response = responses.get((campaign.id, invitation.iscm_id))
-        status = campaign.status_at(now)
+        invitation.campaign = campaign
+        # an ISCM given more time sees the campaign open until its own deadline
+        status = Campaign.Status.OPEN if invitation.is_open_at(now) else campaign.status_at(now)
         answered, total = progress.get(
             response.pk if response else None, progress.get(("empty", campaign.questionnaire_id), (0, 0))
         )
-        close = campaign.effective_close
+        close = invitation.deadline
         rows.append(
             {
                 "campaign": campaign,
@@ -211,6 +219,7 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
     submitted_mode = bool(response and response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED))
     answers = form.answers() if form.is_bound and hasattr(form, "cleaned_data") else dict(form.initial)
     answered, total = progress_from_answers(form.layout.specs, answers)
+    shown_answered, shown = progress_from_answers(form.layout.specs, answers, required_only=False)
     return render(
         request,
         "questionnaires/respond.html",
@@ -227,7 +236,10 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
             "submitted_mode": submitted_mode,
             "answered": answered,
             "total": total,
+            "shown_answered": shown_answered,
+            "shown": shown,
             "url_kwargs": ctx.url_kwargs,
+            "deadline": ctx.invitation.deadline,
             "kept_as_draft": kept_as_draft,
             "unsaved": form.is_bound and not kept_as_draft,
         },
@@ -256,7 +268,7 @@ def _keep_as_draft(request, ctx: FocalPointContext, form: ResponseForm, answers,
 def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     ctx = _focal_point_context(request, slug, acronym)
     campaign = ctx.campaign
-    if not campaign.is_open:
+    if not ctx.is_open:
         if request.method == "POST":
             messages.error(request, _("This campaign is not open: nothing was saved."))
         else:
@@ -338,7 +350,7 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
     campaign, response = ctx.campaign, ctx.response
     if response is None:
         return redirect(ctx.url("respond"))
-    if not campaign.is_open:
+    if not ctx.is_open:
         if request.method == "POST" and response.has_responded:
             return redirect(ctx.url("response_detail"))  # e.g. a double click that came after the close
         messages.error(request, _("This campaign is not open: the response can no longer be submitted."))
@@ -437,8 +449,9 @@ def _read_only(request: HttpRequest, slug: str, acronym: str, template: str) -> 
             "iscm": ctx.iscm,
             "response": ctx.response,
             "summary": answers_summary(layout, answers),
-            "campaign_open": ctx.campaign.is_open,
-            "campaign_status": ctx.campaign.status,
+            "campaign_open": ctx.is_open,
+            "campaign_status": Campaign.Status.OPEN if ctx.is_open else ctx.campaign.status,
+            "deadline": ctx.invitation.deadline,
             "answered": answered,
             "total": total,
             "url_kwargs": ctx.url_kwargs,

@@ -567,3 +567,17 @@ def test_too_many_failed_logins_show_the_lockout_page(client, focal_point, setti
     page = client.post(reverse("login"), {"username": focal_point.username, "password": "correct-horse-battery"})
     assert page.status_code == 429
     assert "Too many failed attempts; try again in 30 minutes." in page_text(page)
+
+
+def test_progress_counts_every_shown_question_and_the_required_ones_apart(fp_client, survey, iscm):
+    """Issue 17 #10: typing a name and an e-mail is 2 of the 6 questions shown, 1 of the 3 required
+    (the conditional "format" question is not shown until "plan" asks for it)."""
+    post_form(fp_client, survey, iscm, {"name": "Ana", "email": "ana@example.org"})
+    text = page_text(fp_client.get(url("respond", survey, iscm)))
+    assert "2 of 6 questions answered" in text
+    assert "Required: 1 of 3" in text
+    response = Response.objects.get(campaign=survey.campaign, iscm=iscm)
+    post_form(fp_client, survey, iscm, {"name": "Ana", "plan": "yes"}, version=response.version)
+    text = page_text(fp_client.get(url("respond", survey, iscm)))
+    assert "2 of 7 questions answered" in text  # "format" now shows
+    assert "Required: 2 of 4" in text
