@@ -20,7 +20,7 @@ from questionnaires.definitions import (
     questionnaire_create,
     reference_lists_load,
 )
-from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire
+from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire, Response, ResponseEvent
 from questionnaires.roles import COORDINATOR, OBSERVER
 from questionnaires.services import response_import
 from questionnaires.translations import questionnaire_translations_update
@@ -31,6 +31,8 @@ CAMPAIGN_FOLLOWUP = "iscm-followup-open"
 # ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
 FOLLOWUP_SUBMITTED = ["ARCP", "MIDSA", "RCM", "Prague Process", "SACM"]
 FOLLOWUP_DRAFTS = ["Budapest Process", "MIDWA", "RIAM"]
+# When the 2023 drafts that were never submitted were last saved (inside the survey's April–May window).
+DRAFTS_2023_LAST_SAVED = ["2023-05-09T10:15:00+00:00", "2023-05-22T14:40:00+00:00", "2023-04-28T08:05:00+00:00"]
 FOLLOWUP_TITLES = {
     "en": "ISCM contributions — follow-up",
     "fr": "Contributions des MCIM — suivi",
@@ -77,8 +79,10 @@ class Command(BaseCommand):
 
         demo = json.loads((DATA_DIR / "demo_responses_2023.json").read_text(encoding="utf-8"))
         entries = demo["responses"] + demo["drafts"]
-        for entry in entries:
+        for index, entry in enumerate(entries):
             self._response(campaign_2023, entry, users, entry.get("submitted_at"))
+            # The 2023 history carries the survey's dates, not the day the demo was loaded.
+            self._backdate(campaign_2023, entry, entry.get("submitted_at") or DRAFTS_2023_LAST_SAVED[index % 3])
         by_iscm = {entry["iscm"]: entry for entry in demo["responses"]}
         for acronym in FOLLOWUP_SUBMITTED + FOLLOWUP_DRAFTS:
             status = "submitted" if acronym in FOLLOWUP_SUBMITTED else "draft"
@@ -134,6 +138,12 @@ class Command(BaseCommand):
             user = account(focal_point_email(iscm.acronym))
             Membership.objects.get_or_create(user=user, iscm=iscm)
         return users
+
+    def _backdate(self, campaign: Campaign, entry: dict, when: str) -> None:
+        at = datetime.datetime.fromisoformat(when)
+        response = Response.objects.get(campaign=campaign, iscm__acronym=entry["iscm"])
+        Response.objects.filter(pk=response.pk).update(updated_at=at)
+        ResponseEvent.objects.filter(response=response).update(at=at)
 
     def _response(self, campaign: Campaign, entry: dict, users: dict, submitted_at) -> None:
         response_import(
