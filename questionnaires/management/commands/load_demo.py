@@ -2,8 +2,10 @@
 demo responses. Idempotent: a second run changes nothing (passwords are set only for new accounts,
 dates of the follow-up campaign only at its first load, identical responses are left alone)."""
 
+import contextlib
 import datetime
 import json
+import logging
 import re
 
 from django.contrib.auth import get_user_model
@@ -41,6 +43,22 @@ FOLLOWUP_TITLES = {
 }
 
 
+NOISY_LOGGERS = ["questionnaires.services", "analytics.services", "iscm.security", "celery.app.trace"]
+
+
+@contextlib.contextmanager
+def _quiet(names: list[str]):
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def focal_point_email(acronym: str) -> str:
     """fp-<acronym, lower case, spaces and punctuation as hyphens>@example.org"""
     return "fp-" + re.sub(r"[^a-z0-9]+", "-", acronym.lower()).strip("-") + "@example.org"
@@ -49,8 +67,13 @@ def focal_point_email(acronym: str) -> str:
 class Command(BaseCommand):
     help = "Load the 2023 ISCM survey with demo accounts and responses (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # One line per imported response, account and recompute is noise for a demo: quiet unless -v 2.
+        with _quiet(NOISY_LOGGERS) if options["verbosity"] < 2 else contextlib.nullcontext():
+            self._load()
+
+    @transaction.atomic
+    def _load(self):
         reference_lists_load()
         registry = iscm_registry_load()
         invited = [row["acronym"] for row in registry if row["invited_2023"] == "yes"]
