@@ -170,6 +170,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish")), ("ar", _("Arabic"))]
 LANGUAGES_BIDI = ["ar"]
+# One date style per language (iscm_survey/formats/<language>/formats.py), used by every page and e-mail.
+FORMAT_MODULE_PATH = ["iscm_survey.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
