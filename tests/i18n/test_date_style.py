@@ -64,3 +64,4 @@ def test_the_dashboard_says_when_in_the_page_style(client, demo, coordinator):
     match = re.search(r"Figures as of ([^.<]*)\.", page)
     assert match, "the freshness line"
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", match.group(1).strip())
+    assert "<td>11 April 2023</td>" in page  # the chart's table of submissions, same style
