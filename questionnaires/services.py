@@ -3,6 +3,7 @@ CSV import all call these, so validation, locking and history happen the same wa
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -11,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.services import aggregates_request_recompute
+from analytics.services import aggregates_follow_response, aggregates_request_recompute
 
+from .emails import response_review_enqueue
 from .models import (
     ActivityEvent,
     Answer,
@@ -28,6 +30,7 @@ from .models import (
 )
 from .selectors import response_answers, response_changes_since, value_as_text
 from .services_activity import activity_record
+from .services_campaigns import CampaignInvalid, invitation_extend
 from .validation import AnswersInvalid, QuestionSpec, answers_validate, questionnaire_specs
 
 logger = logging.getLogger(__name__)
@@ -96,13 +99,36 @@ def response_submit(
 
 
 @transaction.atomic
-def response_return(*, response: Response, user: AbstractBaseUser, comment: str) -> Response:
-    """The coordinator sends a submitted response back for revision, with a comment for the focal points."""
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+def response_return(
+    *, response: Response, user: AbstractBaseUser, comment: str, until: datetime.datetime | None = None
+) -> Response:
+    """The coordinator sends a submitted response back for revision, with a comment for the focal points.
+
+    Once the campaign is closed the focal points could not act on it, so a return then needs `until`:
+    the date until which this ISCM alone may revise and submit again (see `invitation_extend`).
+    """
+    locked = Response.objects.select_for_update().select_related("campaign", "iscm").get(pk=response.pk)
     if locked.status not in (Response.Status.SUBMITTED, Response.Status.VALIDATED):
         raise ResponseLocked(_("Only a submitted or validated response can be returned."))
     if not comment.strip():
         raise AnswersInvalid({"comment": [_("Say what the focal points should revise.")]})
+    if until is not None:
+        try:
+            invitation_extend(campaign=locked.campaign, iscm=locked.iscm, until=until, user=user)
+        except CampaignInvalid as error:
+            errors = {"until" if key is None else key: messages for key, messages in error.errors.items()}
+            raise AnswersInvalid(errors) from error
+    elif not response_is_open(locked):
+        raise AnswersInvalid(
+            {
+                "until": [
+                    _(
+                        "The campaign is closed: its focal points could not revise the response. Give them until "
+                        "a date to do so, or leave the response as it is."
+                    )
+                ]
+            }
+        )
     activity_record(
         kind=ActivityEvent.Kind.REVIEW,
         actor=user,
@@ -110,18 +136,38 @@ def response_return(*, response: Response, user: AbstractBaseUser, comment: str)
         iscm_id=locked.iscm_id,
         detail=f"returned for revision: {comment.strip()}",
     )
-    return _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
+    returned = _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
+    response_review_enqueue(response_id=returned.pk, version=returned.version)
+    return returned
+
+
+def response_is_open(response: Response, moment: datetime.datetime | None = None) -> bool:
+    """Whether the focal points may change this response now: the campaign is open, or the ISCM's extension runs."""
+    moment = moment or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("campaign")
+        .filter(campaign_id=response.campaign_id, iscm_id=response.iscm_id)
+        .first()
+    )
+    if invitation is None:
+        return response.campaign.status_at(moment) == Campaign.Status.OPEN
+    return invitation.is_open_at(moment)
 
 
 @transaction.atomic
-def response_validate(*, response: Response, user: AbstractBaseUser) -> Response:
+def response_validate(*, response: Response, user: AbstractBaseUser, comment: str = "") -> Response:
+    """The coordinator accepts a submitted response; the focal points are told, with the optional comment."""
     locked = Response.objects.select_for_update().get(pk=response.pk)
     if locked.status != Response.Status.SUBMITTED:
         raise ResponseLocked(_("Only a submitted response can be validated."))
     activity_record(
         kind=ActivityEvent.Kind.REVIEW, actor=user, campaign=locked.campaign, iscm_id=locked.iscm_id, detail="validated"
     )
-    return _status_change(locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, "")
+    validated = _status_change(
+        locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip()
+    )
+    response_review_enqueue(response_id=validated.pk, version=validated.version)
+    return validated
 
 
 @transaction.atomic
@@ -253,7 +299,7 @@ def _response_write(
     with transaction.atomic():
         locked = Response.objects.select_for_update().select_related("campaign").get(pk=response.pk)
         # Server-side deadline: a crafted POST after the close is refused whatever the form said.
-        if not locked.campaign.is_open:
+        if not response_is_open(locked):
             raise ResponseLocked(_("This campaign is closed: the response can no longer change."))
         current = response_answers(locked, specs)
         if expected_version is not None and locked.version != expected_version:
@@ -266,7 +312,14 @@ def _response_write(
                 _("This response is submitted: change it by submitting again, so the figures stay complete.")
             )
         changes = _diff(current, new)
-        _answers_store(locked, specs, result.cleaned, changes)
+        # The stored figures follow in this transaction (a few rows per changed choice question), instead
+        # of a rebuild of the whole campaign per submission; a rebuild only if they were stale already.
+        with aggregates_follow_response(
+            response=locked,
+            responded_after=final or locked.has_responded,
+            question_ids=_choice_question_ids(specs, changes),
+        ) as figures_kept:
+            _answers_store(locked, specs, result.cleaned, changes)
         locked.language = (language or "en")[:5]
         if final:
             locked.status = Response.Status.SUBMITTED
@@ -275,7 +328,7 @@ def _response_write(
             action = ResponseEvent.Action.SUBMITTED
         else:
             action = ResponseEvent.Action.DRAFT_SAVED
-        return WriteResult(_finish_write(locked, user, action, changes, ""), changes)
+        return WriteResult(_finish_write(locked, user, action, changes, "", recompute=not figures_kept), changes)
 
 
 def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[object]]:
@@ -284,6 +337,10 @@ def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[
         for code in sorted(set(current) | set(new))
         if current.get(code) != new.get(code)
     }
+
+
+def _choice_question_ids(specs: dict[str, QuestionSpec], changes: dict[str, list[object]]) -> list[int]:
+    return [specs[code].question.id for code in changes if specs[code].question.is_choice]
 
 
 def _answers_store(
@@ -344,9 +401,13 @@ def _choice_ids(wanted: list[tuple[Question, list[str]]]) -> dict[tuple[int, str
 def _status_change(
     response: Response, user: AbstractBaseUser, status: str, action: str, comment: str
 ) -> Response:
-    response.status = status
+    # Returned and validated responses count like submitted ones: no figure moves, only "figures as of".
+    with aggregates_follow_response(
+        response=response, responded_after=status in Response.RESPONDED, question_ids=[]
+    ) as figures_kept:
+        response.status = status
     response.review_comment = comment if status == Response.Status.RETURNED else response.review_comment
-    return _finish_write(response, user, action, {}, comment)
+    return _finish_write(response, user, action, {}, comment, recompute=not figures_kept)
 
 
 def _finish_write(
@@ -391,13 +452,15 @@ def _finish_write(
 @transaction.atomic
 def response_delete(*, response: Response, user: AbstractBaseUser | None) -> None:
     campaign_id = response.campaign_id
+    response = Response.objects.select_for_update().get(pk=response.pk)  # its status as of now
     had_responded = response.has_responded
-    response.delete()
+    with aggregates_follow_response(response=response, responded_after=False, question_ids=None) as figures_kept:
+        response.delete()
     logger.info(
         "response deleted",
         extra={"event": "response_deleted", "campaign": campaign_id, "user": getattr(user, "pk", None)},
     )
-    if had_responded:
+    if had_responded and not figures_kept:
         aggregates_request_recompute(campaign_id=campaign_id)
 
 

@@ -39,6 +39,11 @@ urlpatterns = [
         coordinator.coordinator_response_correct,
         name="coordinator_response_correct",
     ),
+    path(
+        "campaigns/<slug:slug>/iscms/<str:acronym>/extend/",
+        coordinator.coordinator_response_extend,
+        name="coordinator_response_extend",
+    ),
     path("iscms/<str:acronym>/focal-points/", coordinator.iscm_focal_points, name="iscm_focal_points"),
     path(
         "iscms/<str:acronym>/focal-points/<int:user_id>/resend/",

@@ -111,7 +111,28 @@ def test_submit_with_a_missing_required_answer_lists_errors_and_keeps_input(fp_c
     )
     assert "Typed with care" in text and 'value="ana@example.org"' in text
     assert re.search(r'value="meeting" id="id_format_1" checked', text)
-    assert not Response.objects.exists()  # nothing saved, nothing lost
+    # What was typed is kept as a draft, and the page says so (issue 17 #3).
+    assert "Not submitted. What you typed is saved as a draft" in text
+    assert "data-unsaved" not in text
+    response = Response.objects.get(campaign=survey.campaign, iscm=iscm)
+    assert response.status == Response.Status.DRAFT
+    assert saved(survey, iscm)["notes"] == "Typed with care"
+    assert 'name="version" value="1"' in text  # the next save continues from the draft
+
+
+def test_a_failed_resubmission_saves_nothing_and_marks_the_page_changed(fp_client, survey, iscm, focal_point):
+    """A submitted response changes only by submitting again: the typed input stays in the page only,
+    the page says so, and the browser's leave-page guard knows it (issue 17 #3)."""
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    services.response_submit(response=response, user=focal_point, answers=complete_answers(), expected_version=0)
+    data = complete_answers(name="", notes="A new paragraph")
+    page = post_form(fp_client, survey, iscm, data, action="submit", version=1)
+    text = page_text(page)
+    assert "Nothing is saved yet: what you typed is only in this page" in text
+    assert re.search(r'<form [^>]*data-response-form data-unsaved', text)
+    assert "A new paragraph" in text
+    assert saved(survey, iscm)["name"] == "Ana Moreira"
+    assert Response.objects.get().version == 1
 
 
 def test_submit_goes_through_review_and_confirmation(
@@ -549,3 +570,78 @@ def test_too_many_failed_logins_show_the_lockout_page(client, focal_point, setti
     page = client.post(reverse("login"), {"username": focal_point.username, "password": "correct-horse-battery"})
     assert page.status_code == 429
     assert "Too many failed attempts; try again in 30 minutes." in page_text(page)
+
+
+# --- Cost per submission --------------------------------------------------------------------------
+
+# Queries of each step of a submission round, with what runs at commit (the confirmation e-mail; with
+# Celery eager, a rebuild requested by the write would run there too and scan the whole campaign).
+# Confirm writes the response and moves the stored figures by its rows (stats row, counts in, ranks; a
+# re-submission also takes its old counts out): a fixed number, whatever the campaign's size.
+ROUND_MAX_QUERIES = {"draft": 25, "submit": 16, "confirm": 24, "submit again": 7, "confirm again": 28}
+
+
+def _submission_round_queries(
+    client, survey, iscm, django_capture_on_commit_callbacks, django_assert_max_num_queries
+) -> dict[str, int]:
+    """Save draft, Submit (→ review), Confirm, then "Submit again" with changed answers and Confirm."""
+    client.get(url("respond", survey, iscm))  # the form, as a browser first loads it (fills the layout cache)
+    answers = {"draft": complete_answers(), "submit": complete_answers()}
+    answers["submit again"] = complete_answers(goals=["2", "5"], plan="no", format=[], notes="Changed")
+    counts = {}
+    for step, pin in ROUND_MAX_QUERIES.items():
+        version = Response.objects.get(campaign=survey.campaign, iscm=iscm).version if step != "draft" else 0
+        with (
+            django_assert_max_num_queries(pin) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            if step.startswith("confirm"):
+                reply = client.post(url("respond_review", survey, iscm), {"version": version})
+            else:
+                action = "draft" if step == "draft" else "submit"
+                reply = post_form(client, survey, iscm, answers[step], action=action, version=version)
+        assert reply.status_code == 302, step
+        counts[step] = len(queries)
+    return counts
+
+
+def test_a_submission_round_costs_the_same_queries_in_a_small_and_a_larger_campaign(
+    survey, iscm, other_iscm, focal_point, other_focal_point, django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    from analytics.services import aggregates_differences, aggregates_recompute
+
+    aggregates_recompute(campaign_id=survey.campaign.pk)  # the campaign's figures exist, as in a live one
+    first, second = Client(), Client()
+    first.force_login(focal_point)
+    second.force_login(other_focal_point)
+    fixtures = (django_capture_on_commit_callbacks, django_assert_max_num_queries)
+    small = _submission_round_queries(first, survey, iscm, *fixtures)
+    for n in range(30):
+        someone = factories.IscmFactory(acronym=f"BIG{n:02d}")
+        factories.invite(survey.campaign, someone)
+        services.response_submit(
+            response=factories.ResponseFactory(campaign=survey.campaign, iscm=someone),
+            user=None,
+            answers=complete_answers(goals=[str(1 + n % 5)], notes=f"Response {n}"),
+            expected_version=None,
+        )
+    large = _submission_round_queries(second, survey, other_iscm, *fixtures)
+
+    assert small == large, (small, large)
+    assert Response.objects.get(campaign=survey.campaign, iscm=other_iscm).status == Response.Status.SUBMITTED
+    assert aggregates_differences(campaign_id=survey.campaign.pk) == 0  # exact at commit, no rebuild
+
+
+def test_progress_counts_every_shown_question_and_the_required_ones_apart(fp_client, survey, iscm):
+    """Issue 17 #10: typing a name and an e-mail is 2 of the 6 questions shown, 1 of the 3 required
+    (the conditional "format" question is not shown until "plan" asks for it)."""
+    post_form(fp_client, survey, iscm, {"name": "Ana", "email": "ana@example.org"})
+    text = page_text(fp_client.get(url("respond", survey, iscm)))
+    assert "2 of 6 questions answered" in text
+    assert "Required: 1 of 3" in text
+    response = Response.objects.get(campaign=survey.campaign, iscm=iscm)
+    post_form(fp_client, survey, iscm, {"name": "Ana", "plan": "yes"}, version=response.version)
+    text = page_text(fp_client.get(url("respond", survey, iscm)))
+    assert "2 of 7 questions answered" in text  # "format" now shows
+    assert "Required: 2 of 4" in text
