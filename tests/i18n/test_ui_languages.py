@@ -45,7 +45,7 @@ def word_list(text: str) -> set[str]:
 # Kept as they are in every language: COP28 (the UN climate conference), CSV (the file format), "n = 14"
 # (the statistician's n), and the name of the time zone setting ("UTC") the campaign form shows.
 # "q" is the prefix of question numbers (Q3.1): the same in every language, so a comment can quote one.
-ACRONYMS = {"cop", "csv", "n", "q", "utc"}
+ACRONYMS = {"api", "cop", "csv", "n", "q", "utc"}
 # Words of the English interface that are words of the other language too, spelled the same: the
 # allow-list of the comparison. Everything else an English page and its translation share is a bug.
 SHARED_WORDS = {
@@ -66,8 +66,9 @@ SHARED_WORDS = {
     "es": ACRONYMS
     | word_list(
         # Spanish words: "punto focal", "a", "no", "Agenda 2030", "migración regular", "protección social",
-        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov" (month abbreviations).
-        "a agenda final focal interregional jun no nov regular social total"
+        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov" (month abbreviations),
+        # "tokens de API" (the loanword Spanish technical writing uses for access tokens).
+        "a agenda final focal interregional jun no nov regular social tokens total"
     ),
     "ar": ACRONYMS,
 }
