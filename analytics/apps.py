@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from questionnaires.signals import answers_changed
+
+        from .services import aggregates_on_answers_changed
+
+        answers_changed.connect(aggregates_on_answers_changed, dispatch_uid="analytics_aggregates_on_answers_changed")

@@ -274,6 +274,27 @@ class Question(FrozenWhenPublished):
     show_if_values = models.JSONField(
         default=list, blank=True, help_text=_("Choice codes of the condition question that show this question.")
     )
+    # Presentation hints for dashboards and the report; empty: defaults from the question type
+    # (see questionnaires.schema.hints_for).
+    chart_kind = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("bars", _("Bars")), ("donut", _("Donut")), ("none", _("No chart"))],
+    )
+    chart_denominator = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("respondents", _("% of respondents")), ("selections", _("% of selections"))],
+    )
+    report_top = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("How many leading choices the report names.")
+    )
+    locals().update(translated_fields("chart_title", required=False))
+    positive_choices = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Single choice: the choice codes the report counts as a positive answer."),
+    )
 
     class Meta:
         ordering = ["section__position", "position", "id"]

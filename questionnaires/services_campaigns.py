@@ -32,6 +32,7 @@ from .models import (
     Reminder,
     Response,
 )
+from .signals import answers_changed_announce
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +141,7 @@ def campaign_update(
     )
     if wanted != current:
         # The invited count is part of the stored figures (response rate).
-        from analytics.services import aggregates_request_recompute
-
-        aggregates_request_recompute(campaign_id=campaign.pk)
+        answers_changed_announce(campaign_id=campaign.pk)
     logger.info(
         "campaign updated",
         extra={

@@ -6,6 +6,7 @@ import datetime
 import time
 
 import pytest
+from django.urls import reverse
 
 from analytics import services, tasks
 from analytics.models import CampaignStats, ChoiceAggregate
@@ -166,3 +167,27 @@ def test_with_the_broker_down_a_submission_succeeds_and_the_sweep_catches_up(
 
 def test_enqueue_reports_failure_instead_of_raising(survey, broker_down):
     assert services.aggregates_enqueue(campaign_id=survey.campaign.pk, countdown=0) is False
+
+
+@pytest.mark.parametrize("how", ["single", "bulk"])
+def test_deleting_a_response_in_the_admin_marks_the_figures_stale_and_the_recompute_drops_its_answers(
+    survey, client, admin_user, how
+):
+    responses = submit_hand_computed(survey)
+    aggregates_recompute(campaign_id=survey.campaign.pk)
+    assert ("multi", "a", 3, 4, 8, 1) in stored(survey.campaign) and not stats(survey.campaign).is_stale
+    client.force_login(admin_user)
+    deleted = responses["R2"]  # answered a and c
+    if how == "single":
+        page = client.post(reverse("admin:questionnaires_response_delete", args=[deleted.pk]), {"post": "yes"})
+    else:
+        page = client.post(
+            reverse("admin:questionnaires_response_changelist"),
+            {"action": "delete_selected", "_selected_action": [deleted.pk], "post": "yes"},
+        )
+    assert page.status_code == 302 and not Response.objects.filter(pk=deleted.pk).exists()
+    assert stats(survey.campaign).is_stale  # the page says the figures are not fresh
+    aggregates_recompute(campaign_id=survey.campaign.pk)
+    assert ("multi", "a", 2, 3, 6, 1) in stored(survey.campaign)  # R2's answers are no longer counted
+    assert ("multi", "c", 1, 3, 6, 3) in stored(survey.campaign)
+    assert not stats(survey.campaign).is_stale
