@@ -14,7 +14,6 @@ Definitions (see docs/analytics.md): for a choice question and one of its choice
 from __future__ import annotations
 
 import datetime
-import math
 from collections import defaultdict
 from typing import Any
 
@@ -308,7 +307,7 @@ def campaign_timing(campaign: Campaign, *, now: datetime.datetime | None = None)
     now = now or timezone.now()
     status = campaign.status_at(now)
     close = campaign.effective_close
-    days_left = math.ceil((close - now).total_seconds() / 86400) if status == Campaign.Status.OPEN else None
+    days_left = campaign.days_left_at(now)
     return {
         "status": status,
         "status_label": str(Campaign.Status(status).label),

@@ -482,7 +482,8 @@ def logged_stream(chunks: Iterator[bytes], counter: RowCounter, **log_fields) ->
         export_log(rows=max(counter.rows, 0), complete=complete, **log_fields)
 
 
-def _streaming_response(chunks: Iterator[bytes], filename: str) -> StreamingHttpResponse:
+def csv_download_response(chunks: Iterable[bytes] | Iterable[str], filename: str) -> StreamingHttpResponse:
+    """Every CSV download, responses or figures: an attachment that is never sniffed nor cached."""
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -519,7 +520,7 @@ def campaign_export_response(
         export_format=export_format,
         statuses=statuses,
     )
-    return _streaming_response(logged, export_filename(campaign, f"responses-{export_format}"))
+    return csv_download_response(logged, export_filename(campaign, f"responses-{export_format}"))
 
 
 def responses_export_response(
@@ -553,7 +554,7 @@ def responses_export_response(
     logged = logged_stream(
         chunks, counter, user=user, campaign=campaign, what="responses", export_format=export_format, via="admin"
     )
-    return _streaming_response(logged, export_filename(campaign, f"selected-responses-{export_format}"))
+    return csv_download_response(logged, export_filename(campaign, f"selected-responses-{export_format}"))
 
 
 def codebook_export_response(
@@ -564,7 +565,7 @@ def codebook_export_response(
     logged = logged_stream(
         csv_bytes(rows, bom=bom), counter, user=user, campaign=campaign, what="codebook", export_format="codebook"
     )
-    return _streaming_response(logged, export_filename(campaign, "codebook"))
+    return csv_download_response(logged, export_filename(campaign, "codebook"))
 
 
 # --- import --------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ required and is the fallback (see `localized`).
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -389,6 +391,13 @@ class Campaign(models.Model):
         if self.closed_manually_at and self.closed_manually_at < self.closes_at:
             return self.closed_manually_at
         return self.closes_at
+
+    def days_left_at(self, moment) -> int | None:
+        """Days left to answer, the one way every page and the reminders count them: started 24-hour
+        periods until the effective close (1.5 days → 2, one hour → 1); None unless open at `moment`."""
+        if self.status_at(moment) != self.Status.OPEN:
+            return None
+        return math.ceil((self.effective_close - moment).total_seconds() / 86400)
 
 
 class Invitation(models.Model):

@@ -282,7 +282,9 @@ def current_day_mark(campaign: Campaign, now: datetime.datetime) -> int | None:
     Marks only get smaller as time passes, so a mark skipped because the campaign reached two at
     once (e.g. the beat was down) is never sent late: focal points get one e-mail, not two.
     """
-    days_left = (campaign.closes_at - now).total_seconds() / 86400
+    days_left = campaign.days_left_at(now)
+    if days_left is None:
+        return None
     reached = [mark for mark in getattr(settings, "REMINDER_DAYS_BEFORE_CLOSE", [7, 2]) if days_left <= mark]
     return min(reached) if reached else None
 

@@ -132,10 +132,7 @@ def _home_rows(user) -> list[dict[str, object]]:
                 "response_status": response.status if response else "not_started",
                 "response_status_label": response.get_status_display() if response else _("Not started"),
                 "closes_at": close,
-                # calendar days, as the deadline date shows them: 0 is "closes today"
-                "days_left": max((timezone.localdate(close) - timezone.localdate(now)).days, 0)
-                if status == Campaign.Status.OPEN
-                else None,
+                "days_left": campaign.days_left_at(now),
                 "answered": answered,
                 "total": total,
                 "percent": round(100 * answered / total) if total else 0,
