@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from .models import Answer, AnswerChoice, Question, Response
+from .models import Answer, AnswerChoice, Iscm, Question, Response
 from .schema import QuestionnaireSchema, questionnaire_schema
 
 User = AbstractBaseUser | AnonymousUser
@@ -31,6 +31,12 @@ def can_view_all_responses(user: User) -> bool:
 def can_exchange_data(user: User) -> bool:
     """Export and import of responses: coordinators and admins, never focal points or observers."""
     return user.is_authenticated and user.has_perm(PERM_EXCHANGE_DATA)
+
+
+def iscms_of(user: User) -> QuerySet[Iscm]:
+    if not user.is_authenticated:
+        return Iscm.objects.none()
+    return Iscm.objects.filter(memberships__user=user).order_by("acronym")
 
 
 def responses_visible_to(user: User) -> QuerySet[Response]:
