@@ -286,7 +286,7 @@ class Question(FrozenWhenPublished):
     chart_denominator = models.CharField(
         max_length=12,
         blank=True,
-        choices=[("respondents", _("% of respondents")), ("selections", _("% of selections"))],
+        choices=[("respondents", _("Share of the respondents")), ("selections", _("Share of the selections"))],
     )
     report_top = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("How many leading choices the report names.")

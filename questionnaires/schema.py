@@ -106,7 +106,7 @@ class PresentationHints:
     """How dashboards and the report present a choice question (see `hints_for`)."""
 
     chart: str  # "bars", "donut" or "none"
-    denominator: str  # "respondents" (% of respondents) or "selections" (% of selections)
+    denominator: str  # "respondents" (share of the respondents) or "selections" (share of the selections)
     top: int  # how many leading choices the report names
     titles: Texts  # chart and report title per language; empty: the question's label
     positive: tuple[str, ...]  # single choice: codes the report counts as a positive answer

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='question',
             name='chart_denominator',
-            field=models.CharField(blank=True, choices=[('respondents', '% of respondents'), ('selections', '% of selections')], max_length=12),
+            field=models.CharField(blank=True, choices=[('respondents', 'Share of the respondents'), ('selections', 'Share of the selections')], max_length=12),
         ),
         migrations.AddField(
             model_name='question',
