@@ -79,7 +79,7 @@ def test_every_status_change_keeps_the_figures_exact_without_a_rebuild(
     ):
         rebuilds.clear()
         before = stats(survey.campaign).computed_at
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with django_capture_on_commit_callbacks(execute=True):
             change()
         assert rebuilds == []  # on-commit callbacks left: the review e-mails, never a rebuild
         assert not stats(survey.campaign).is_stale and stats(survey.campaign).computed_at > before  # reports renew
