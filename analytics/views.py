@@ -28,6 +28,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from questionnaires.csv_io import csv_download_response
 from questionnaires.models import Campaign, Iscm
 from questionnaires.selectors import can_view_all_responses, can_view_dashboards, is_coordinator
 
@@ -201,9 +202,7 @@ def _download_name(campaign: Campaign, what: str, filters: dict[str, str]) -> st
 
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download_response(exports.csv_lines(rows), filename)
 
 
 @require_GET

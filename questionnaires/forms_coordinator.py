@@ -214,10 +214,10 @@ class CorrectionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, question, choices, **kwargs):
+    def __init__(self, *args, question, **kwargs):
         super().__init__(*args, **kwargs)
         self.question = question
-        self.fields = {"value": answer_field(question, choices), **self.fields}
+        self.fields = {"value": answer_field(question), **self.fields}
 
     def value(self) -> object:
         value = self.cleaned_data.get("value")

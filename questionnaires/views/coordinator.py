@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..forms import questionnaire_layout, value_display
 from ..forms_coordinator import (
     CampaignForm,
     CorrectionForm,
@@ -35,6 +34,7 @@ from ..forms_coordinator import (
 )
 from ..models import Campaign, Invitation, Iscm, Response
 from ..numbering import question_numbers
+from ..schema import questionnaire_schema
 from ..selectors import can_view_dashboards, is_coordinator, response_answers, responses_visible_to
 from ..selectors_campaigns import (
     REMIND_GROUPS,
@@ -378,15 +378,14 @@ def coordinator_response_return(request: HttpRequest, slug: str, acronym: str) -
 def coordinator_response_correct(request: HttpRequest, slug: str, acronym: str, code: str) -> HttpResponse:
     """Correct one answer in place, with a reason (kept in the history)."""
     response = _response_for_coordinator(request, slug, acronym)
-    layout = questionnaire_layout(response.campaign.questionnaire)
-    question = layout.question(code)
+    schema = questionnaire_schema(response.campaign.questionnaire)
+    question = schema.question(code)
     if question is None:
         raise Http404(_("No such question."))
-    current = response_answers(response, layout.specs).get(code)
+    current = response_answers(response, schema).get(code)
     form = CorrectionForm(
         request.POST or None,
         question=question,
-        choices=layout.choices.get(code, []),
         initial={"value": current, "version": response.version},
     )
     status = 200
@@ -432,8 +431,8 @@ def coordinator_response_correct(request: HttpRequest, slug: str, acronym: str, 
             "campaign": response.campaign,
             "iscm": response.iscm,
             "question": question,
-            "number": question_numbers(layout.specs).get(code, ""),
-            "current": value_display(layout, code, current),
+            "number": question_numbers(schema).get(code, ""),
+            "current": schema.answer_text(code, current),
             "form": form,
         },
         status=status,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0003_issue17_invitation_announced_extended'),
+        ('questionnaires', '0004_issue13_presentation_hints'),
     ]
 
     operations = [
