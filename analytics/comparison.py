@@ -406,11 +406,11 @@ def compare_rates(rates: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _pct_text(value: Decimal | None) -> str:
+def pct_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{formats.number_format(value, 1)}%"
 
 
-def _points_text(value: Decimal) -> str:
+def points_text(value: Decimal) -> str:
     sign = "+" if value > 0 else "−"
     return f"{sign}{formats.number_format(abs(value), 1)}"
 
@@ -433,7 +433,7 @@ def movers_sentence(question: dict[str, Any]) -> str:
 def _mover_text(row: dict[str, Any]) -> str:
     return _("%(choice)s (%(points)s points)") % {
         "choice": row["display_label"],
-        "points": _points_text(row["delta_pct_points"]),
+        "points": points_text(row["delta_pct_points"]),
     }
 
 
@@ -448,8 +448,8 @@ def leader_sentence(question: dict[str, Any], earlier_title: str) -> str:
     first_cell, last_cell = leader["cells"][0], leader["cells"][-1]
     values = {
         "choice": leader["display_label"],
-        "before": _pct_text(first_cell["pct_1dp"] if first_cell else None),
-        "after": _pct_text(last_cell["pct_1dp"]),
+        "before": pct_text(first_cell["pct_1dp"] if first_cell else None),
+        "after": pct_text(last_cell["pct_1dp"]),
     }
     if first_cell is not None and first_cell["rank"] == 1:
         return _("%(choice)s remains the most cited (%(before)s → %(after)s).") % values
@@ -462,7 +462,7 @@ def leader_sentence(question: dict[str, Any], earlier_title: str) -> str:
         **values,
         "earlier_choice": earlier["display_label"],
         "earlier": earlier_title,
-        "earlier_pct": _pct_text(earlier["cells"][0]["pct_1dp"]),
+        "earlier_pct": pct_text(earlier["cells"][0]["pct_1dp"]),
     }
 
 

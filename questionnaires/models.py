@@ -62,13 +62,14 @@ class FrozenWhenPublished(models.Model):
 
     def save(self, *args, **kwargs):
         questionnaire_id = self.owning_questionnaire_id()
-        if (
-            questionnaire_id
-            and Questionnaire.objects.filter(pk=questionnaire_id, status=Questionnaire.Status.PUBLISHED).exists()
-        ):
+        if questionnaire_id and Questionnaire.objects.filter(
+            pk=questionnaire_id, status=Questionnaire.Status.PUBLISHED
+        ).exists():
             update_fields = kwargs.get("update_fields")
             if update_fields is None or not set(update_fields) <= translation_field_names(type(self)):
-                raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+                raise QuestionnaireLocked(
+                    _("This questionnaire is published: make a new version to change it.")
+                )
         super().save(*args, **kwargs)
 
     def owning_questionnaire_id(self) -> int | None:
@@ -146,7 +147,9 @@ class ChoiceList(models.Model):
 class Choice(FrozenWhenPublished):
     """A choice of a reusable list or of one question. `label` is short; `description` the full title."""
 
-    choice_list = models.ForeignKey(ChoiceList, null=True, blank=True, on_delete=models.CASCADE, related_name="choices")
+    choice_list = models.ForeignKey(
+        ChoiceList, null=True, blank=True, on_delete=models.CASCADE, related_name="choices"
+    )
     question = models.ForeignKey(
         "Question", null=True, blank=True, on_delete=models.CASCADE, related_name="own_choices"
     )
@@ -472,7 +475,9 @@ class AnswerChoice(models.Model):
     choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="answer_choices")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["response", "question", "choice"], name="answer_choice_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question", "choice"], name="answer_choice_unique")
+        ]
         indexes = [models.Index(fields=["question", "choice"])]
 
     def __str__(self) -> str:
