@@ -335,6 +335,8 @@ def _compare_question(questions: list[dict[str, Any]], *, of_selections: bool) -
                 "rank_change": rank_change(cells[0], cells[-1]),
             }
         )
+        rows[-1]["delta_text"] = points_text(rows[-1]["delta_pct_points"])
+        rows[-1]["rank_change_text"] = rank_change_text(rows[-1]["rank_change"])
     movers = [row for row in rows if row["delta_pct_points"]]
     return {
         "code": last["code"],
@@ -410,9 +412,18 @@ def pct_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{formats.number_format(value, 1)}%"
 
 
-def points_text(value: Decimal) -> str:
-    sign = "+" if value > 0 else "−"
+def points_text(value: Decimal | None) -> str:
+    """ "+3.1", "−18.6", "0.0" (a real minus sign), "—" for no value."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
     return f"{sign}{formats.number_format(abs(value), 1)}"
+
+
+def rank_change_text(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
 
 
 def movers_sentence(question: dict[str, Any]) -> str:
@@ -504,3 +515,42 @@ def comparison_csv_rows(questions: list[dict[str, Any]], sides: int) -> Iterator
                 "" if delta is None else str(delta),
                 "" if row["rank_change"] is None else row["rank_change"],
             ]
+
+
+def rate_csv_rows(rows: list[dict[str, Any]], sides: int) -> Iterator[list[object]]:
+    """group,label,invited_a,responded_a,rate_a,invited_b,…: response rates per group side by side."""
+    yield ["group", "label", *(f"{c}_{key}" for key in CAMPAIGN_KEYS[:sides] for c in ("invited", "responded", "rate"))]
+    for row in rows:
+        cells: list[object] = []
+        for cell in row["cells"]:
+            if cell is None:
+                cells += ["", "", ""]
+            else:
+                cells += [cell["invited"], cell["responded"], percent_text(cell["responded"], cell["invited"])]
+        yield [csv_safe(row["key"]), csv_safe(row["label"]), *cells]
+
+
+def overall_rate_csv_rows(overall: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> Iterator[list[object]]:
+    """campaign,title,invited,responded,rate: one row per compared campaign."""
+    yield ["campaign", "title", "invited", "responded", "rate"]
+    for campaign, rate in zip(campaigns, overall, strict=True):
+        yield [
+            campaign["slug"],
+            csv_safe(campaign["title"]),
+            rate["invited"],
+            rate["responded"],
+            percent_text(rate["responded"], rate["invited"]),
+        ]
+
+
+def iscm_csv_rows(iscms: list[dict[str, Any]], sides: int) -> Iterator[list[object]]:
+    """iscm,name,region,type,responded_a,responded_b,…: which ISCMs responded to which campaign (yes/no)."""
+    yield ["iscm", "name", "region", "type", *(f"responded_{key}" for key in CAMPAIGN_KEYS[:sides])]
+    for iscm in iscms:
+        yield [
+            csv_safe(iscm["acronym"]),
+            csv_safe(iscm["name"]),
+            csv_safe(iscm["region"]),
+            iscm["type"],
+            *("yes" if responded else "no" for responded in iscm["responded"]),
+        ]
