@@ -96,6 +96,7 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
         "campaign": {
             "slug": campaign.slug,
             "title": campaign.title,
+            "synthetic": campaign.synthetic,
             "intro": campaign.intro or localized(questionnaire, "description"),
             "opens_at": campaign.opens_at,
             "closes_at": campaign.effective_close,
@@ -685,6 +686,13 @@ def report_compose(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "kicker": _("Survey summary report"),
         "title": data["campaign"]["title"],
+        # fabricated demo answers: said under the title of every form of the report
+        "synthetic_note": _(
+            "Synthetic data. The answers of this campaign are fabricated for the demo: its figures are not "
+            "IOM's and must not be quoted."
+        )
+        if data["campaign"].get("synthetic")
+        else "",
         "intro": _paragraphs(data["campaign"]["intro"]),
         "summary": summary_paragraphs(data, questions, bundled=bundled),
         "notes": notes,

@@ -192,6 +192,7 @@ def path(url: str) -> Callable[[World], str]:
 
 
 OPEN = {"slug": CAMPAIGN_OPEN}
+COMPARED = f"a={CAMPAIGN_CLOSED}&b={CAMPAIGN_OPEN}"
 REVIEW_KWARGS = {"slug": CAMPAIGN_OPEN, "acronym": OTHER_ISCM}  # RCM's submitted response
 
 TABLE: dict[str, Entry] = {
@@ -333,6 +334,11 @@ TABLE: dict[str, Entry] = {
     "analytics:drilldown": Entry(
         {"slug": CAMPAIGN_CLOSED, "question": "gcm_priorities", "choice": "23"}, coordinators(OK)
     ),
+    # --- comparing campaigns (issue 15): observers see the comparison, only coordinators follow ISCMs ---
+    "analytics:compare": Entry({}, dashboards(OK), query=COMPARED),
+    "analytics:compare_csv": Entry({"table": "questions"}, dashboards(OK), query=COMPARED),
+    "analytics:compare_same_iscms": Entry({}, coordinators(OK), query=COMPARED),
+    "analytics:compare_changes": Entry({"question": "gcm_priorities"}, coordinators(OK), query=COMPARED),
     # --- the summary report (issue 7): coordinators and observers ---
     "analytics:report": Entry(OPEN, dashboards(OK)),
     "analytics:report_status": Entry(OPEN, dashboards(OK)),
