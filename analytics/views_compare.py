@@ -5,7 +5,8 @@ Who sees what (see docs/analytics.md):
   same small-group rule as their dashboards (a filtered side with fewer than MIN_SUBSET_RESPONSES
   responses withholds the figures per question), and without the names of the ISCMs that responded;
 - the "same ISCMs" view and what each ISCM added and dropped: coordinators only
-  (`can_view_all_responses`), because they follow individual ISCMs' answers.
+  (`can_view_all_responses`), because they follow individual ISCMs' answers;
+- the campaign a report compares with: coordinators (`is_coordinator`), who compose the report.
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from questionnaires.models import Campaign, Iscm
-from questionnaires.selectors import can_view_all_responses, can_view_dashboards
+from questionnaires.selectors import can_view_all_responses, can_view_dashboards, is_coordinator
 
-from . import comparison, comparison_charts
+from . import comparison, comparison_charts, report_comparison
+from .services import report_comparison_set
 from .views import MIN_SUBSET_RESPONSES, _answers_withheld, _csv_response
 
 RATE_TABLES = {"rates-region": "by_region", "rates-type": "by_type"}
@@ -187,3 +191,25 @@ def compare_csv(request: HttpRequest, table: str) -> HttpResponse:
         rows = comparison.comparison_csv_rows(questions, sides)
     names = "-vs-".join(campaign.slug for campaign in campaigns)
     return _csv_response(rows, f"{names}-{table}.csv")
+
+
+@require_POST
+@login_required
+def report_compared_with(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinator picks the earlier campaign the report compares with (empty: none)."""
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    campaign = get_object_or_404(Campaign, slug=slug)
+    choice = request.POST.get("earlier", "")
+    earlier = None
+    if choice:
+        earlier = next((c for c in report_comparison.earlier_campaigns(campaign) if c.slug == choice), None)
+        if earlier is None:
+            messages.error(request, _("Choose a campaign that opened before this one."))
+            return redirect("analytics:report", slug=campaign.slug)
+    report_comparison_set(campaign=campaign, earlier=earlier)
+    if earlier is None:
+        messages.success(request, _("The report no longer compares with another campaign."))
+    else:
+        messages.success(request, _("The report now compares with %(title)s.") % {"title": earlier.title})
+    return redirect(reverse("analytics:report", kwargs={"slug": campaign.slug}) + "#report-comparison-form")

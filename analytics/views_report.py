@@ -24,6 +24,7 @@ from questionnaires.selectors import can_view_dashboards, is_coordinator
 
 from .models import ReportFile
 from .report import report_compose, report_data
+from .report_comparison import earlier_campaigns
 from .report_tasks import (
     CONTENT_TYPES,
     report_file_state,
@@ -80,6 +81,7 @@ def report(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "report": composed,
             "downloads": _downloads(campaign, report_language()),
             "can_manage": is_coordinator(request.user),
+            "earlier_campaigns": earlier_campaigns(campaign) if is_coordinator(request.user) else [],
         },
     )
 

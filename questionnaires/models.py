@@ -325,6 +325,10 @@ class Campaign(models.Model):
     synthetic = models.BooleanField(
         default=False, help_text=_("Fabricated answers (demo data): labelled “synthetic” wherever shown.")
     )
+    # The earlier campaign the coordinator chose on the report page: the report adds "Compared with …".
+    report_compared_with = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     invited_iscms = models.ManyToManyField(Iscm, through="Invitation", related_name="campaigns")
     created_at = models.DateTimeField(auto_now_add=True)
 

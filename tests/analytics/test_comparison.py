@@ -15,16 +15,22 @@ R1 and R2 are the same ISCMs as in A; R3, R4 responded to A only, N1 to B only; 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
+import docx
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from analytics import comparison
-from analytics.services import aggregates_recompute
+from analytics.models import ReportFile
+from analytics.report import report_compose, report_data
+from analytics.report_render import render_docx
+from analytics.services import aggregates_recompute, report_comparison_set
 from questionnaires.models import Campaign, Iscm, Question, Questionnaire, Response
 from questionnaires.services import response_submit
 from tests import factories
@@ -334,3 +340,53 @@ def test_the_demo_has_a_closed_synthetic_campaign_labelled_so(demo, client):
     call_command("compare_campaigns", demo.slug, synthetic.slug, stdout=out)
     gcm23 = next(line for line in out.getvalue().splitlines() if line.startswith("gcm_priorities,23,"))
     assert gcm23.split(",")[3:7] == ["10", "13", "76.9", "1"]
+
+
+# --- The report: "Compared with <earlier campaign>" ------------------------------------------------------
+
+
+@pytest.fixture
+def earlier_pair(pair):
+    a, b = pair
+    Campaign.objects.filter(pk=a.pk).update(opens_at=b.opens_at - datetime.timedelta(days=30))
+    return Campaign.objects.get(pk=a.pk), b
+
+
+def test_the_coordinator_picks_the_earlier_campaign_of_the_report(earlier_pair, client):
+    a, b = earlier_pair
+    stale = ReportFile.objects.create(campaign=b, format="pdf", status=ReportFile.Status.READY)
+    client.force_login(factories.coordinator_create())
+    report_url = reverse("analytics:report", args=[b.slug])
+    assert 'id="report-comparison-form"' in client.get(report_url).content.decode()
+    response = client.post(reverse("analytics:report_compared_with", args=[b.slug]), {"earlier": a.slug})
+    assert response.status_code == 302
+    assert Campaign.objects.get(pk=b.pk).report_compared_with == a
+    assert not ReportFile.objects.filter(pk=stale.pk).exists()  # made before the choice: made anew
+    page = client.get(report_url)
+    html = page.content.decode()
+    assert "Compared with Test campaign" in html
+    assert "Choice a remains the most cited (75.0% → 66.7%). Largest rises: Choice b (+16.7 points)." in html
+    assert "compare-multi" in page.context["report"]["figures"]
+    # a later campaign is not "earlier": refused, nothing changes
+    client.post(reverse("analytics:report_compared_with", args=[a.slug]), {"earlier": b.slug})
+    assert Campaign.objects.get(pk=a.pk).report_compared_with is None
+
+
+def test_the_comparison_reaches_the_word_document_in_the_reports_languages(earlier_pair):
+    a, b = earlier_pair
+    report_comparison_set(campaign=b, earlier=a)
+    b = Campaign.objects.select_related("questionnaire").get(pk=b.pk)
+    with translation.override("fr"):
+        report = report_compose(report_data(b))
+        document = docx.Document(io.BytesIO(render_docx(report, {})))
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "Comparaison avec Test campaign" in text
+    assert "Choice a reste le choix le plus cité (75,0% → 66,7%)." in text
+
+
+def test_observers_cannot_pick_the_comparison(earlier_pair, client):
+    a, b = earlier_pair
+    client.force_login(factories.observer_create())
+    response = client.post(reverse("analytics:report_compared_with", args=[b.slug]), {"earlier": a.slug})
+    assert response.status_code == 403
+    assert Campaign.objects.get(pk=b.pk).report_compared_with is None

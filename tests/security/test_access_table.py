@@ -339,6 +339,12 @@ TABLE: dict[str, Entry] = {
     "analytics:compare_csv": Entry({"table": "questions"}, dashboards(OK), query=COMPARED),
     "analytics:compare_same_iscms": Entry({}, coordinators(OK), query=COMPARED),
     "analytics:compare_changes": Entry({"question": "gcm_priorities"}, coordinators(OK), query=COMPARED),
+    "analytics:report_compared_with": Entry(
+        OPEN,
+        everyone(NOT_ALLOWED),  # @require_POST first
+        post=coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
+        body={"earlier": CAMPAIGN_CLOSED},
+    ),
     # --- the summary report (issue 7): coordinators and observers ---
     "analytics:report": Entry(OPEN, dashboards(OK)),
     "analytics:report_status": Entry(OPEN, dashboards(OK)),
