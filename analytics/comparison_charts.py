@@ -97,10 +97,11 @@ def question_dumbbell(question: dict[str, Any], campaign_titles: list[str]) -> F
     }
     layout = {
         "title": _title(title),
-        "height": 150 + 26 * len(rows),
+        "height": 190 + 26 * len(rows),
         "showlegend": True,
-        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-        "margin": {"l": 10, "r": 30, "t": 90, "b": 50},
+        # under the axis title: a legend of long campaign titles wraps, and above it would hit the title
+        "legend": {"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
+        "margin": {"l": 10, "r": 30, "t": 60, "b": 110},
         "xaxis": {**_percent_axis(axis_title), "range": [-3, 103]},
         "yaxis": _category_axis(),
     }
@@ -149,12 +150,12 @@ def rates_side_by_side(rows: list[dict[str, Any]], campaign_titles: list[str], *
         traces,
         {
             "title": _title(title),
-            "height": 150 + 24 * len(rows) * len(campaign_titles),
+            "height": 190 + 24 * len(rows) * len(campaign_titles),
             "barmode": "group",
             "bargap": 0.25,
             "showlegend": True,
-            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-            "margin": {"l": 10, "r": 50, "t": 90, "b": 50},
+            "legend": {"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
+            "margin": {"l": 10, "r": 50, "t": 60, "b": 110},
             "xaxis": _percent_axis(_("Response rate (responded / invited)"), step=25),
             "yaxis": _category_axis(),
         },
