@@ -92,9 +92,7 @@ def question_dumbbell(question: dict[str, Any], campaign_titles: list[str]) -> F
                 "hovertemplate": "%{customdata[1]}<extra></extra>",
             }
         )
-    axis_title = _("%% of ISCMs that answered (n = %(n)s)") % {
-        "n": " → ".join(str(side["base"]) for side in question["sides"])
-    }
+    axis_title = _("% of ISCMs that answered")  # the bases are in the hover text, the table and the note
     layout = {
         "title": _title(title),
         "height": 190 + 26 * len(rows),
