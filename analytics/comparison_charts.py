@@ -92,7 +92,7 @@ def question_dumbbell(question: dict[str, Any], campaign_titles: list[str]) -> F
                 "hovertemplate": "%{customdata[1]}<extra></extra>",
             }
         )
-    axis_title = _("% of ISCMs that answered")  # the bases are in the hover text, the table and the note
+    axis_title = _("Percentage of the ISCMs that answered")  # the bases: in the hover text, table and note
     layout = {
         "title": _title(title),
         "height": 190 + 26 * len(rows),
