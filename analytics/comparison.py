@@ -157,7 +157,7 @@ def campaign_comparison(
     campaigns: list[Campaign], *, region: str = "", iscm_type: str = "", same_iscms: bool = False
 ) -> dict[str, Any]:
     """Everything the comparison page, its CSVs and the command show, in a fixed number of queries
-    whatever the campaigns' sizes: 6 per campaign plus 2 (plus 2 for `same_iscms`).
+    whatever the campaigns' sizes: 6 per campaign plus 2 (`same_iscms`: 4 per campaign plus 4).
 
     Keys: campaigns (slug, title, synthetic, questionnaire), filters, same_iscms, iscms (see
     `respondents`), iscm_counts, rates (see `compare_rates`), questions (see `compare_questions`),

@@ -199,12 +199,17 @@ def test_the_query_count_does_not_grow_with_the_campaigns(pair):
     campaigns = comparison.campaigns_of_slugs([campaign.slug for campaign in pair])
     with CaptureQueriesContext(connection) as small:
         comparison.campaign_comparison(campaigns)
+    with CaptureQueriesContext(connection) as small_same:
+        comparison.campaign_comparison(campaigns, same_iscms=True)
     for n in range(6):
         _submit(campaigns[1], factories.IscmFactory(acronym=f"X{n}"), {"multi": ["c", "d"], "single": "no"})
     aggregates_recompute(campaign_id=campaigns[1].pk, force=True)
     with CaptureQueriesContext(connection) as large:
         comparison.campaign_comparison(campaigns)
+    with CaptureQueriesContext(connection) as large_same:
+        comparison.campaign_comparison(campaigns, same_iscms=True)
     assert len(small) == len(large) == 14
+    assert len(small_same) == len(large_same) == 12
 
 
 # --- The command --------------------------------------------------------------------------------------
