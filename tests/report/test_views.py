@@ -203,7 +203,8 @@ def test_report_page_runs_a_fixed_number_of_queries(client, coordinator, survey)
             response = client.get(url)
         assert f"All {size} ISCMs invited responded" in response.content.decode()
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 21, counts
+    # 22: the coordinator's picker of the campaign to compare with is one query (issue 15)
+    assert counts[0] == counts[1] <= 22, counts
 
 
 # --- Jobs ------------------------------------------------------------------------------------------------
