@@ -161,7 +161,8 @@ def campaign_comparison(
 
     Keys: campaigns (slug, title, synthetic, questionnaire), filters, same_iscms, iscms (see
     `respondents`), iscm_counts, rates (see `compare_rates`), questions (see `compare_questions`),
-    only_in (questions of some of the campaigns only: code, label, campaigns), responded (per side).
+    only_in (questions of some of the campaigns only: code, label, campaigns), responded and groups
+    (`selectors.response_groups`, for disclosure control) per side.
     """
     iscms = respondents(campaigns, region=region, iscm_type=iscm_type)
     if same_iscms:
@@ -186,6 +187,7 @@ def campaign_comparison(
         "iscms": iscms,
         "iscm_counts": iscm_counts(iscms, len(campaigns)),
         "responded": [r["responded"] for r in rates],
+        "groups": groups,
         "rates": compare_rates(rates),
         "questions": compare_questions(sides, of_selections=set.intersection(*selections_hints)),
         "only_in": questions_only_in(campaigns, question_codes(campaigns)),

@@ -2,8 +2,9 @@
 
 Who sees what (see docs/analytics.md):
 - the comparison and its CSVs: coordinators and observers (`can_view_dashboards`); observers under the
-  same small-group rule as their dashboards (a filtered side with fewer than MIN_SUBSET_RESPONSES
-  responses withholds the figures per question), and without the names of the ISCMs that responded;
+  same disclosure control as their dashboards (`disclosure.figures_shown` for every compared campaign:
+  where one side's selection is withheld, the figures per question are), and without the names of the
+  ISCMs that responded;
 - the "same ISCMs" view and what each ISCM added and dropped: coordinators only
   (`can_view_all_responses`), because they follow individual ISCMs' answers;
 - the campaign a report compares with: coordinators (`is_coordinator`), who compose the report.
@@ -28,9 +29,9 @@ from django.views.decorators.http import require_GET, require_POST
 from questionnaires.models import Campaign, Iscm
 from questionnaires.selectors import can_view_all_responses, can_view_dashboards, is_coordinator
 
-from . import comparison, comparison_charts, report_comparison
+from . import comparison, comparison_charts, disclosure, report_comparison
 from .services import report_comparison_set
-from .views import MIN_SUBSET_RESPONSES, _answers_withheld, _csv_response
+from .views import _csv_response
 
 RATE_TABLES = {"rates-region": "by_region", "rates-type": "by_type"}
 
@@ -69,11 +70,9 @@ def _query(slugs: list[str], filters: dict[str, str]) -> str:
     return urlencode({**pairs, **{key: value for key, value in filters.items() if value}})
 
 
-def _withheld(user, campaigns: list[Campaign], filters: dict[str, str], responded: list[int]) -> bool:
-    """The dashboards' small-group rule, applied to every side: the one call of it for comparisons."""
-    return any(
-        _answers_withheld(user, campaign, filters, count) for campaign, count in zip(campaigns, responded, strict=True)
-    )
+def _withheld(user, filters: dict[str, str], groups: list[list[dict[str, Any]]]) -> bool:
+    """The dashboards' disclosure control, applied to every side: the one call of it for comparisons."""
+    return not all(disclosure.figures_shown(user, side_groups, **filters) for side_groups in groups)
 
 
 def _comparison(request: HttpRequest, *, same_iscms: bool) -> dict[str, Any]:
@@ -88,7 +87,7 @@ def _comparison(request: HttpRequest, *, same_iscms: bool) -> dict[str, Any]:
         "iscm_types": Iscm.Type.choices,
         "same_iscms": same_iscms,
         "can_follow_iscms": can_view_all_responses(request.user),
-        "min_subset": MIN_SUBSET_RESPONSES,
+        "min_subset": disclosure.minimum_respondents(),
         "data": None,
         "error": "",
     }
@@ -100,7 +99,7 @@ def _comparison(request: HttpRequest, *, same_iscms: bool) -> dict[str, Any]:
         context["error"] = str(error)
         return context
     data = comparison.campaign_comparison(campaigns, **filters, same_iscms=same_iscms)
-    withheld = _withheld(request.user, campaigns, filters, data["responded"])
+    withheld = _withheld(request.user, filters, data["groups"])
     if withheld:
         data = {**data, "questions": []}
     for question in data["questions"]:
@@ -183,7 +182,7 @@ def compare_csv(request: HttpRequest, table: str) -> HttpResponse:
     elif table == "iscms":
         rows = comparison.iscm_csv_rows(data["iscms"], sides)
     else:
-        if _withheld(request.user, campaigns, filters, data["responded"]):
+        if _withheld(request.user, filters, data["groups"]):
             raise PermissionDenied
         questions = data["questions"] if table == "questions" else [q for q in data["questions"] if q["code"] == table]
         if not questions:
