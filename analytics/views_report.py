@@ -103,6 +103,7 @@ def report(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "report": composed,
             "downloads": downloads,
             "can_manage": True,
+            "earlier_campaigns": earlier_campaigns(campaign),
             "published": versions[0] if versions else None,
             "can_publish": all(item["status"] == ReportFile.Status.READY for item in downloads)
             and not composed["is_stale"],
@@ -143,7 +144,6 @@ def report_published(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "figures": current.figures if current else {},
             "versions": versions,
             "can_manage": is_coordinator(request.user),
-            "earlier_campaigns": earlier_campaigns(campaign) if is_coordinator(request.user) else [],
         },
     )
     return response
