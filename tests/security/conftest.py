@@ -124,7 +124,7 @@ def db_fingerprint() -> dict[str, object]:
             compared=Max("report_compared_with"),
         ),
         "reminders": Reminder.objects.aggregate(n=Count("id"), last=Max("id")),
-        "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id")),
+        "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id"), extended=Max("extended_until")),
         "aggregates": ChoiceAggregate.objects.aggregate(n=Count("id"), total=Sum("count"), last=Max("id")),
         "stats": CampaignStats.objects.aggregate(computed=Max("computed_at"), requested=Max("requested_at")),
         "reports": ReportFile.objects.aggregate(n=Count("id"), last=Max("id")),
