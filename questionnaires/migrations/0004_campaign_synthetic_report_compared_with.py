@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0002_deferred_task'),
+        ('questionnaires', '0003_issue17_invitation_announced_extended'),
     ]
 
     operations = [
