@@ -44,7 +44,7 @@ def word_list(text: str) -> set[str]:
 
 # Kept as they are in every language: COP28 (the UN climate conference), CSV (the file format), "n = 14"
 # (the statistician's n), and the name of the time zone setting ("UTC") the campaign form shows.
-ACRONYMS = {"cop", "csv", "n", "utc"}
+ACRONYMS = {"api", "cop", "csv", "n", "utc"}
 # Words of the English interface that are words of the other language too, spelled the same: the
 # allow-list of the comparison. Everything else an English page and its translation share is a bug.
 SHARED_WORDS = {
@@ -67,8 +67,8 @@ SHARED_WORDS = {
     | word_list(
         # Spanish words: "punto focal", "a", "no", "Agenda 2030", "migración regular", "protección social",
         # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov"/"mar"/"may" (month
-        # abbreviations).
-        "a agenda final focal interregional jun mar may no nov regular social total"
+        # abbreviations), "tokens de API" (the loanword Spanish technical writing uses for access tokens).
+        "a agenda final focal interregional jun mar may no nov regular social tokens total"
     ),
     "ar": ACRONYMS,
 }
