@@ -250,6 +250,8 @@ def render_docx(report: dict[str, Any], images: dict[str, bytes]) -> bytes:
     kicker = paragraph(report["kicker"])
     kicker.runs[0].font.color.rgb = RGBColor(0x6C, 0x75, 0x7D)
     heading(report["title"], 0)
+    if report.get("synthetic_note"):
+        paragraph(report["synthetic_note"]).runs[0].bold = True
     for text in report["intro"]:
         paragraph(text)
     heading(_("Summary"), 1)

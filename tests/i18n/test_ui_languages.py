@@ -54,20 +54,21 @@ SHARED_WORDS = {
         # "Navigation principale", "point focal", "Contributions des MCIM aux initiatives politiques…",
         # "Type de MCIM", "Europe" (a region), "version", "page", "Total", "il a", "ne change pas",
         # "30 minutes", the French short titles of SDGs and GCM objectives ("Justice", "Inclusion"…),
-        # "nov." (the French abbreviation of "novembre").
+        # "nov." (the French abbreviation of "novembre"), "jan"/"mar" (French month abbreviations too: the
+        # demo's synthetic campaign runs from March, the follow-up may close in January).
         """a action actions alternatives assistance change conditions confirmation contribution contributions
         coordination cycle date dates diasporas discrimination europe focal important inclusion
         infrastructure initiatives innovation institutions introduction introductions invitation justice
-        messages minutes navigation nov nutrition options page point points production public
+        messages minutes navigation nov jan mar nutrition options page point points production public
         qualifications question questionnaire questionnaires questions sections services total type types
         version"""
     ),
     "es": ACRONYMS
     | word_list(
         # Spanish words: "punto focal", "a", "no", "Agenda 2030", "migración regular", "protección social",
-        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov" (month abbreviations),
-        # "tokens de API" (the loanword Spanish technical writing uses for access tokens).
-        "a agenda final focal interregional jun no nov regular social tokens total"
+        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov"/"mar"/"may" (month
+        # abbreviations), "tokens de API" (the loanword Spanish technical writing uses for access tokens).
+        "a agenda final focal interregional jun mar may no nov regular social tokens total"
     ),
     "ar": ACRONYMS,
 }
