@@ -118,7 +118,7 @@ def test_the_dashboard_shows_kpis_charts_and_freshness(client, computed, survey,
     html = response.content.decode()
     assert (
         'id="dashboard-figures"' in html
-        and "vendor/plotly/plotly.min.js" in html
+        and "vendor/plotly/plotly-basic.min.js" in html
         and "js/dashboard.js" in html
     )
     assert "<script>" not in html.replace('<script id="dashboard-figures" type="application/json">', "")
