@@ -69,6 +69,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.pageweight
 
 # --- translations ------------------------------------------------------------------------------
 messages: $(STAMP)
