@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from .common import PYTHON, ROOT, BenchContext, machine_description
-from .load import HOST, Servers
 from .run import bench_environment
 
 PAGES = {
@@ -99,9 +98,9 @@ def _visit(page, url: str) -> None:
     page.goto(url, wait_until="load")
     if page.locator("[data-figure]").count():
         page.wait_for_function(
-            "[...document.querySelectorAll('[data-figure]')].every(e => e.classList.contains('js-plotly-plot'))"
+            "() => [...document.querySelectorAll('[data-figure]')].every(e => e.classList.contains('js-plotly-plot'))"
         )
-    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)  # late requests (fonts, images of the charts) finish; not "networkidle": a page may poll
 
 
 def measure_transfer(browser, base: str) -> dict[str, Any]:
@@ -130,7 +129,7 @@ def measure_first_chart(browser, base: str, repeat: int) -> dict[str, Any]:
         context, page = _logged_in_tab(browser, base, login)
         context.new_cdp_session(page).send("Network.emulateNetworkConditions", THROTTLE)
         page.goto(base + path, wait_until="commit")
-        page.wait_for_function("window.firstChartMs !== undefined", timeout=120_000)
+        page.wait_for_function("() => window.firstChartMs !== undefined", timeout=120_000)
         times.append(page.evaluate("window.firstChartMs") / 1000)
         context.close()
     return {"median": statistics.median(times), "runs": times}
@@ -138,9 +137,6 @@ def measure_first_chart(browser, base: str, repeat: int) -> dict[str, Any]:
 
 def measure_report_pdf(repeat: int) -> dict[str, Any]:
     """render_pdf of the demo's report: the vendored partial bundle, then the Python package's full one."""
-    import django
-
-    django.setup()
     import plotly
 
     from analytics import report_render
@@ -227,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     for command in (("migrate", "--noinput"), ("load_demo",), ("compile_catalogues",), ("collectstatic", "--noinput")):
         _manage(env, *command)
 
+    import django
     from playwright.sync_api import sync_playwright
+
+    django.setup()
+    from .load import HOST, Servers  # imports models: after the settings are chosen
 
     ctx = BenchContext(sizes=[0], workdir=workdir, env=env, web_workers=2)
     results: dict[str, Any] = {

@@ -546,3 +546,14 @@ def test_too_many_failed_logins_show_the_lockout_page(client, focal_point, setti
     page = client.post(reverse("login"), {"username": focal_point.username, "password": "correct-horse-battery"})
     assert page.status_code == 429
     assert "Too many failed attempts; try again in 30 minutes." in page_text(page)
+
+
+def test_each_error_is_tied_to_its_field_for_screen_readers(fp_client, survey, iscm):
+    page = post_form(fp_client, survey, iscm, complete_answers(name="", email="not-an-address"), action="submit")
+    text = page.content.decode()
+    for field, message in (("name", "This question is required."), ("email", "Enter a valid e-mail address")):
+        described_by = re.search(rf'<input[^>]*aria-describedby="([^"]+)"[^>]*id="id_{field}"', text)
+        assert described_by, field
+        assert 'aria-invalid="true"' in described_by.group(0)
+        error_id = described_by.group(1).split()[0]
+        assert re.search(rf'id="{error_id}"[^>]*>.*?{re.escape(message)}', text, re.DOTALL), field
