@@ -100,7 +100,8 @@ def _visit(page, url: str) -> None:
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-figure]')].every(e => e.classList.contains('js-plotly-plot'))"
         )
-    page.wait_for_timeout(1000)  # late requests (fonts, images of the charts) finish; not "networkidle": a page may poll
+    # Late requests (fonts, chart images) finish; not "networkidle": the report page may poll.
+    page.wait_for_timeout(1000)
 
 
 def measure_transfer(browser, base: str) -> dict[str, Any]:
