@@ -43,8 +43,9 @@ def word_list(text: str) -> set[str]:
 
 
 # Kept as they are in every language: COP28 (the UN climate conference), CSV (the file format), "n = 14"
-# (the statistician's n), and the name of the time zone setting ("UTC") the campaign form shows.
-ACRONYMS = {"cop", "csv", "n", "utc"}
+# (the statistician's n), the name of the time zone setting ("UTC") the campaign form shows, and the
+# ISCM type codes RCP and IRF, shown beside the translated type names because the CSV files use them.
+ACRONYMS = {"cop", "csv", "n", "utc", "rcp", "irf"}
 # Words of the English interface that are words of the other language too, spelled the same: the
 # allow-list of the comparison. Everything else an English page and its translation share is a bug.
 SHARED_WORDS = {
