@@ -259,7 +259,8 @@ def choice_donut(question: dict[str, Any], *, title: str) -> Figure:
         "values": [choice["count"] for choice in choices],
         # a zero slice is not drawn; its label would float at the edge (the legend and table show it)
         "text": [_pct_label(choice["count"], base) if choice["count"] else "" for choice in choices],
-        "textinfo": "text",
+        # each slice names its choice beside its share: colour never identifies a slice alone
+        "texttemplate": ["%{label}<br>%{text}" if choice["count"] else "" for choice in choices],
         "textposition": "outside",
         "marker": {"colors": [PALETTE[i % len(PALETTE)] for i in range(len(choices))]},
         "customdata": [[choice["code"]] for choice in choices],

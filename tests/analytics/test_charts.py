@@ -118,6 +118,8 @@ def test_review_plan_is_a_donut_in_questionnaire_order():
     assert pie["type"] == "pie" and pie["hole"] == 0.5
     assert pie["values"] == [9, 0, 4]
     assert pie["text"] == ["69.2% (9/13)", "", "30.8% (4/13)"]
+    # the slices are labelled with their choice, not told apart by colour alone
+    assert pie["texttemplate"] == ["%{label}<br>%{text}", "", "%{label}<br>%{text}"]
 
 
 def test_any_other_questionnaire_gets_ranked_bars_titled_with_the_question():
