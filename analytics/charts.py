@@ -46,7 +46,8 @@ SDG_COLOURS: dict[str, str] = {
 }
 PRIMARY = "#0033A0"  # IOM blue
 MUTED = "#6c757d"
-PALETTE = ["#0033A0", "#5B92E5", "#FFB81C", "#00A3AD", "#D22630", "#8A8D8F", "#7D55C7", "#2CA02C"]
+# Every colour 3:1 or more against the white background (WCAG 1.4.11); IOM yellow darkened to #B07800.
+PALETTE = ["#0033A0", "#5B92E5", "#B07800", "#00A3AD", "#D22630", "#8A8D8F", "#7D55C7", "#2CA02C"]
 FONT = {
     "family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
     "size": 13,
