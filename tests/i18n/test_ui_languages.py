@@ -55,19 +55,21 @@ SHARED_WORDS = {
         # "Navigation principale", "point focal", "Contributions des MCIM aux initiatives politiques…",
         # "Type de MCIM", "Europe" (a region), "version", "page", "Total", "il a", "ne change pas",
         # "30 minutes", the French short titles of SDGs and GCM objectives ("Justice", "Inclusion"…),
-        # "nov." (the French abbreviation of "novembre").
+        # "nov." (the French abbreviation of "novembre"; likewise "jan", "mar", "jul", "sep", "oct": the demo's
+        # open campaign closes 30 days after the day the tests run, so any month can show).
         """a action actions alternatives assistance change conditions confirmation contribution contributions
         coordination cycle date dates diasporas discrimination europe focal important inclusion
         infrastructure initiatives innovation institutions introduction introductions invitation justice
-        messages minutes navigation nov nutrition options page point points production public
-        qualifications question questionnaire questionnaires questions sections services total type types
+        jan jul mar messages minutes navigation nov nutrition oct options page point points production public
+        qualifications question questionnaire questionnaires questions sections sep services total type types
         version"""
     ),
     "es": ACRONYMS
     | word_list(
         # Spanish words: "punto focal", "a", "no", "Agenda 2030", "migración regular", "protección social",
-        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov" (month abbreviations).
-        "a agenda final focal interregional jun no nov regular social total"
+        # "confirmación final", "Interregional" (a region), "Total", month abbreviations spelled as in English
+        # ("may" left out: it is an English word too).
+        "a agenda feb final focal interregional jul jun mar no nov oct regular sep social total"
     ),
     "ar": ACRONYMS,
 }
