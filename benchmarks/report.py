@@ -85,6 +85,7 @@ def results_markdown(results: dict[str, Any]) -> str:
     lines += _dashboard_lines(results.get("dashboard"), sizes)
     lines += _export_lines(results.get("export"), sizes)
     lines += _import_lines(results.get("import"))
+    lines += _workbook_lines(results.get("workbook"))
     lines += _load_lines(results.get("load"))
     return "\n".join(lines) + "\n"
 
@@ -197,6 +198,31 @@ def _import_lines(imported: dict | None) -> list[str]:
                 _num(row.get("rows_per_s"), 0),
                 f"{_num(command.get('max_rss_mb'), 1)} MB",
                 "identical" if row.get("round_trip_identical") else "different",
+            )
+        )
+    return lines
+
+
+def _workbook_lines(workbook: dict | None) -> list[str]:
+    if not workbook:
+        return []
+    lines = [
+        "",
+        "#### 6. Excel workbook (`manage.py export_responses --format xlsx -o FILE`, four sheets)",
+        "",
+        "| Responses | File | Command (incl. start-up) | Peak RSS |",
+        "|---:|---:|---:|---:|",
+    ]
+    for size, row in sorted(
+        ((key, value) for key, value in workbook.items() if key.isdigit()), key=lambda item: int(item[0])
+    ):
+        command = row.get("command", {})
+        lines.append(
+            _row(
+                f"{int(size):,}",
+                f"{row.get('file_bytes', 0) / 1e6:.1f} MB",
+                f"{_num(command.get('seconds'))} s",
+                f"{_num(command.get('max_rss_mb'), 1)} MB",
             )
         )
     return lines

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from .common import ROOT, BenchContext, machine_description
 
-MEASURES = ("recompute", "dashboard", "export", "import", "load")
+MEASURES = ("recompute", "dashboard", "export", "import", "workbook", "load")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -229,6 +229,8 @@ def _measure(name: str, ctx: BenchContext) -> dict[str, Any]:
         from .exchange import measure_export as measure
     elif name == "import":
         from .exchange import measure_import as measure
+    elif name == "workbook":
+        from .workbook import measure
     else:
         from .load import measure
     return measure(ctx)
@@ -345,6 +347,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"Import of {largest} rows succeeds", "all rows", value, value)
         same = _get(imported, largest, "round_trip_identical")
         add(f"Export → import → export identical ({largest})", "identical", same, same)
+    workbook = results.get("workbook")
+    if workbook and workbook.get("rss_growth_mb") is not None:
+        growth = workbook["rss_growth_mb"]
+        compared = workbook["rss_compared"]
+        add(
+            f"Excel workbook peak RSS growth {compared[0]} → {compared[1]}",
+            "≤ 20 MB",
+            _round(growth, 1),
+            growth <= 20,
+        )
     load = results.get("load")
     if load:
         flow = load.get("workflow", {})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
+    path("", include("api.urls")),
     path("", include("analytics.urls")),
     path("", include("questionnaires.urls")),
 ]

@@ -25,6 +25,7 @@ from .models import (
 from .selectors import response_answers
 from .services import questionnaire_new_version
 from .validation import questionnaire_specs
+from .xlsx_io import selected_workbook_response
 
 
 class MembershipInline(admin.TabularInline):
@@ -200,7 +201,7 @@ class ResponseAdmin(admin.ModelAdmin):
     ]
     exclude = []
     inlines = [ResponseEventInline]
-    actions = ["export_selected"]
+    actions = ["export_selected", "export_selected_xlsx"]
 
     def has_add_permission(self, request):
         # Answers enter through the form or the import, which validate them.
@@ -228,6 +229,14 @@ class ResponseAdmin(admin.ModelAdmin):
         try:
             return responses_export_response(queryset, user=request.user)
         except ValueError as error:  # empty selection, or responses of several campaigns
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+
+    @admin.action(description=_("Export selected responses (Excel workbook)"))
+    def export_selected_xlsx(self, request, queryset):
+        try:
+            return selected_workbook_response(queryset, user=request.user)
+        except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
 

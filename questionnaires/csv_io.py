@@ -676,11 +676,6 @@ def _not_utf8() -> str:
 def _sniff_binary(data: bytes) -> str | None:
     """A clear message for files that are not text at all, or not UTF-8 text."""
     head = data[:8]
-    if head.startswith(b"PK\x03\x04"):
-        return _(
-            "This is an Excel workbook (.xlsx) or another zip file, not a CSV file. In Excel choose "
-            "File › Save As › “CSV UTF-8 (comma delimited)”."
-        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return _("This is an old Excel workbook (.xls), not a CSV file. Save it as “CSV UTF-8 (comma delimited)”.")
     if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"GIF8"):
@@ -728,13 +723,19 @@ def _read_records(text: str) -> Iterator[list[str]]:
 def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Row], ImportReport]:
     """Read and check the whole file without writing: every problem found, with its row and column."""
     report = ImportReport()
-    text, problem = _decode(data)
+    if data.startswith(b"PK\x03\x04"):
+        # An .xlsx workbook (a zip): its `responses` sheet, read as the same records as a CSV file.
+        from .xlsx_io import workbook_records  # xlsx_io builds on this module
+
+        records, message = workbook_records(data)
+        problem = Problem(None, "", "", message) if message else None
+    else:
+        text, problem = _decode(data)
+        records = _read_records(text) if text is not None else iter(())
     if problem:
         report.problems.append(problem)
         return [], report
-    assert text is not None
     specs = questionnaire_specs(campaign.questionnaire)
-    records = _read_records(text)
     try:
         header = [cell.strip().lstrip(BOM) for cell in next(records)]
     except csv.Error as error:

@@ -1,7 +1,9 @@
-"""Data exchange pages: CSV exports (responses wide or long, codebook) and the CSV import.
+"""Data exchange pages: CSV exports (responses wide or long, codebook), the Excel workbook, and the import
+(CSV or the workbook's responses sheet).
 
 Coordinators and admins only (`can_exchange_data`): anonymous visitors go to the login page, everyone
-else gets 403 before any lookup. The files are written and read by `questionnaires.csv_io`.
+else gets 403 before any lookup. The files are written and read by `questionnaires.csv_io` and
+`questionnaires.xlsx_io`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..csv_io import (
 )
 from ..models import Campaign, Response
 from ..selectors import can_exchange_data
+from ..xlsx_io import campaign_workbook_response
 
 LABEL_CHOICES = [
     ("", _("Choice codes (e.g. 1 8 10), best for analysis")),
@@ -70,9 +73,12 @@ class CodebookForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8, with the columns of the wide export (iscm, status, submitted_at and the question codes)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("CSV file or Excel workbook"),
+        help_text=_(
+            "A UTF-8 CSV file with the columns of the wide export (iscm, status, submitted_at and the question "
+            "codes), or the Excel workbook exported from this site (its “responses” sheet is read)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,.xlsx"}),
     )
 
     def clean_file(self):
@@ -136,6 +142,22 @@ def export_responses(request: HttpRequest, slug: str) -> HttpResponse:
         export_format=options["format"] or "wide",
         labels=options["labels"] or None,
         bom=options["bom"],
+    )
+
+
+@exchange_required
+@require_GET
+def export_workbook(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Excel workbook: the status and label choices of the export form (layout and BOM do not apply)."""
+    campaign = _campaign(slug)
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return _export_page(request, campaign, form, status=400)
+    return campaign_workbook_response(
+        campaign=campaign,
+        user=request.user,
+        statuses=form.cleaned_data["status"] or None,
+        labels=form.cleaned_data["labels"] or None,
     )
 
 

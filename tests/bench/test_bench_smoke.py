@@ -40,6 +40,7 @@ def test_bench_runs_every_measure_at_a_trivial_size(tmp_path):
     assert results["export"]["5"]["command"]["returncode"] == 0
     assert results["export"]["5"]["command"]["max_rss_mb"] > 10
     assert results["import"]["5"]["ok"] and results["import"]["5"]["round_trip_identical"]
+    assert results["workbook"]["5"]["command"]["returncode"] == 0 and results["workbook"]["5"]["file_bytes"] > 0
 
     load = results["load"]
     assert load["floor"]["requests"] > 0 and load["floor"]["errors"] == 0

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api.services import api_token_create
 from questionnaires.csv_io import campaign_export_response
 from questionnaires.models import Campaign, Response
 
@@ -41,7 +42,7 @@ class Outcome:
 
     @property
     def denied(self) -> bool:
-        return self.login or self.status in (403, 404, 405)
+        return self.login or self.status in (401, 403, 404, 405)
 
 
 OK = Outcome(200)
@@ -50,6 +51,7 @@ LOGIN = Outcome(302, login=True)
 FORBIDDEN = Outcome(403)
 NOT_FOUND = Outcome(404)
 NOT_ALLOWED = Outcome(405)
+UNAUTHORIZED = Outcome(401)  # the API: no login page, a 401 with WWW-Authenticate
 
 
 def redirect(to: Callable[[World], str], *, writes: bool = False) -> Outcome:
@@ -84,6 +86,20 @@ def coordinators(outcome: Outcome) -> dict[str, Outcome]:
 def dashboards(outcome: Outcome) -> dict[str, Outcome]:
     """Coordinators, admins and observers; 403 for focal points."""
     return {**coordinators(outcome), "observer": outcome}
+
+
+def api_readers(allowed: tuple[str, ...]) -> dict[str, Outcome]:
+    """An API URL: 401 for anonymous callers, 200 for the allowed roles, 403 for the others."""
+    return {role: UNAUTHORIZED if role == "anonymous" else OK if role in allowed else FORBIDDEN for role in ROLES}
+
+
+def api_writes(allowed: tuple[str, ...]) -> dict[str, Outcome]:
+    """The API is read-only: a write is 405 for whoever may read, denied as a GET for the others."""
+    return post_only(api_readers(allowed))
+
+
+API_DASHBOARDS = ("observer", "coordinator", "admin")
+API_RESPONSES = ("focal_point", "other_focal_point", "coordinator", "admin")
 
 
 def own_iscm(outcome: Outcome) -> dict[str, Outcome]:
@@ -319,6 +335,28 @@ TABLE: dict[str, Entry] = {
     "questionnaires:export_responses": Entry(OPEN, coordinators(OK), query="format=wide"),
     "questionnaires:export_codebook": Entry(OPEN, coordinators(OK)),
     "questionnaires:import_responses": Entry(OPEN, coordinators(OK), post=coordinators(OK_WRITES), body=import_body),
+    "questionnaires:export_workbook": Entry(OPEN, coordinators(OK)),
+    # --- the read-only API (issue 16): the dashboards' readers; responses for coordinators and focal
+    # points (their own ISCM's, tests/api); every write refused ---
+    "api:campaign_list": Entry({}, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),
+    "api:campaign_detail": Entry(OPEN, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),
+    "api:aggregates": Entry(OPEN, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),
+    "api:response_rates": Entry(OPEN, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),
+    "api:codebook": Entry(OPEN, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),
+    "api:responses": Entry(OPEN, api_readers(API_RESPONSES), post=api_writes(API_RESPONSES)),
+    # the schema and its documentation page describe the API, no data
+    "api:schema": Entry({}, everyone(OK), post=everyone(NOT_ALLOWED)),
+    "api:docs": Entry({}, everyone(OK), post=everyone(NOT_ALLOWED)),
+    "api:tokens": Entry({}, dashboards(OK), post=dashboards(OK_WRITES), body={"name": "Made by the access test"}),
+    "api:token_revoke": Entry(
+        lambda world: {"token_id": api_token_create(user=world.users["coordinator"], name="t")[0].pk},
+        post_only(dashboards(OK)),
+        # only the owner's own token is revoked: the others are sent back to their list, nothing changes
+        post={
+            **dashboards(redirect(url_of("api:tokens"))),
+            "coordinator": redirect(url_of("api:tokens"), writes=True),
+        },
+    ),
     # --- dashboards ---
     "analytics:dashboard": Entry(OPEN, dashboards(OK)),
     "analytics:recompute": Entry(

@@ -1,5 +1,5 @@
-"""python manage.py export_responses <slug> [--format wide|long|codebook] [--bom] [-o FILE] [--status S ...]
-[--labels [LANG]]: the same streaming writer as the web download, to a file or stdout."""
+"""python manage.py export_responses <slug> [--format wide|long|codebook|xlsx] [--bom] [-o FILE] [--status S ...]
+[--labels [LANG]]: the same writers as the web downloads, to a file or stdout (the Excel workbook: -o only)."""
 
 import logging
 import sys
@@ -16,6 +16,7 @@ from questionnaires.csv_io import (
     responses_for_export,
 )
 from questionnaires.models import LANGUAGE_CODES, Campaign, Response
+from questionnaires.xlsx_io import responses_workbook_write
 
 
 class Command(BaseCommand):
@@ -23,8 +24,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The campaign's slug, e.g. iscm-contributions-2023.")
-        parser.add_argument("--format", dest="export_format", choices=[*FORMATS, "codebook"], default="wide")
-        parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (for Excel).")
+        parser.add_argument("--format", dest="export_format", choices=[*FORMATS, "codebook", "xlsx"], default="wide")
+        parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (for Excel; CSV only).")
         parser.add_argument("-o", "--output", help="Write to this file instead of standard output.")
         parser.add_argument(
             "--status",
@@ -46,6 +47,29 @@ class Command(BaseCommand):
             raise CommandError(f"No campaign with the slug {slug!r}.")
         statuses = status or list(Response.RESPONDED)
         counter = RowCounter()
+        if export_format == "xlsx":
+            if not output:
+                raise CommandError("An Excel workbook is not text: give the file to write with -o FILE.xlsx.")
+            with open(output, "wb") as handle:
+                responses_workbook_write(
+                    handle,
+                    campaign=campaign,
+                    responses=responses_for_export(campaign=campaign, statuses=statuses),
+                    labels=labels,
+                    counter=counter,
+                )
+            rows = max(counter.rows, 0)
+            export_log(
+                user=None,
+                campaign=campaign,
+                what="responses",
+                export_format="xlsx",
+                rows=rows,
+                via="command",
+                statuses=statuses,
+            )
+            self.stderr.write(f"Wrote {output} ({rows} responses).")
+            return
         if export_format == "codebook":
             chunks = codebook_csv(questionnaire=campaign.questionnaire, language=labels or "en", bom=bom)
         else:
