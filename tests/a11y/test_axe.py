@@ -1,4 +1,4 @@
-"""WCAG 2.1 AA with axe-core: every page of the access table, as each role that may see it, in English and
+"""WCAG 2.1 AA with axe-core: every HTML page of the access table (Swagger UI aside), as each role that may
 Arabic, at desktop width and at 390 px (a phone), in Debian's Chromium driven by Playwright.
 
 One live server, one demo, one browser; one tab per role and language that visits each page once and runs
