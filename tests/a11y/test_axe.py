@@ -1,5 +1,6 @@
-"""WCAG 2.1 AA with axe-core: every HTML page of the access table (Swagger UI aside), as each role that may
-Arabic, at desktop width and at 390 px (a phone), in Debian's Chromium driven by Playwright.
+"""WCAG 2.1 AA with axe-core: every HTML page of the access table (Swagger UI aside), as each role that
+may see it, in English and Arabic, at desktop width and at 390 px (a phone), in Debian's Chromium driven by
+Playwright.
 
 One live server, one demo, one browser; one tab per role and language that visits each page once and runs
 axe twice on it (resized in place to the phone width, so the page is not loaded again). Plotly's charts are
