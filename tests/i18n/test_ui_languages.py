@@ -44,8 +44,9 @@ def word_list(text: str) -> set[str]:
 
 # Kept as they are in every language: COP28 (the UN climate conference), CSV (the file format), "n = 14"
 # (the statistician's n), the name of the time zone setting ("UTC") the campaign form shows, and the
-# ISCM type codes RCP and IRF, shown beside the translated type names because the CSV files use them.
-ACRONYMS = {"cop", "csv", "n", "utc", "rcp", "irf"}
+# ISCM type codes RCP and IRF, shown beside the translated type names because the CSV files use them, and
+# "API" (the API tokens page).
+ACRONYMS = {"api", "cop", "csv", "n", "utc", "rcp", "irf"}
 # Words of the English interface that are words of the other language too, spelled the same: the
 # allow-list of the comparison. Everything else an English page and its translation share is a bug.
 SHARED_WORDS = {
@@ -68,8 +69,8 @@ SHARED_WORDS = {
     | word_list(
         # Spanish words: "punto focal", "a", "no", "Agenda 2030", "migración regular", "protección social",
         # "confirmación final", "Interregional" (a region), "Total", month abbreviations spelled as in English
-        # ("may" left out: it is an English word too).
-        "a agenda feb final focal interregional jul jun mar no nov oct regular sep social total"
+        # ("may" left out: it is an English word too), "tokens" ("Tokens de API": the usual Spanish term).
+        "a agenda feb final focal interregional jul jun mar no nov oct regular sep social tokens total"
     ),
     "ar": ACRONYMS,
 }
