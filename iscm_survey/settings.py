@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     # BREACH: see docs/security.md (CSRF tokens are masked per response).
     "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
+    "iscm_survey.middleware.RequestSizeLimitMiddleware",
     "iscm_survey.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "iscm_survey.middleware.SecurityLogMiddleware",
+    "iscm_survey.middleware.NoStoreMiddleware",
     "questionnaires.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,7 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "questionnaires.auth_backends.CaseInsensitiveModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -131,7 +134,6 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
 
 # --- Sessions and security headers ----------------------------------------------------------
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(8 * 3600)))
@@ -274,6 +276,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
+    "aggregates-check-all": {"task": "aggregates_check_all", "schedule": crontab(hour=3, minute=17)},
     "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
     "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
 }
@@ -296,3 +299,21 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},
     },
 }
+
+# --- Disclosure control (analytics/disclosure.py, docs/security.md) -------------------------
+# Observers get no figure from which the answers of fewer than this many responding ISCMs can be derived.
+DISCLOSURE_MIN_RESPONDENTS = int(os.environ.get("DISCLOSURE_MIN_RESPONDENTS", "3"))
+
+# --- Hardening of issue 18 (docs/security.md) -----------------------------------------------
+# Client address behind DJANGO_PROXY_COUNT trusted reverse proxies (X-Forwarded-For), for lockouts and logs.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "iscm_survey.client_ip.client_ip"
+# Lockouts counted on the lowercased e-mail, as logins match it (questionnaires/auth_backends.py).
+AXES_USERNAME_CALLABLE = "questionnaires.auth_backends.lockout_username"
+# Bodies refused on their Content-Length before any parsing (RequestSizeLimitMiddleware); file parts
+# only on the views named here, which may take up to FILE_UPLOAD_MAX_REQUEST_BYTES.
+MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
+FILE_UPLOAD_VIEWS = ["questionnaires:import_responses"]
+FILE_UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_UPLOAD_BYTES", str(21 * 1024 * 1024)))
+# A running report job with no heartbeat for this long is taken for dead (its worker died).
+REPORT_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("REPORT_HEARTBEAT_TIMEOUT_SECONDS", "60"))
