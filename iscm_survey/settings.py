@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish")), ("ar", _("Arabic"))]
 LANGUAGES_BIDI = ["ar"]
+# One date style per language (iscm_survey/formats/<language>/formats.py), used by every page and e-mail.
+FORMAT_MODULE_PATH = ["iscm_survey.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -249,7 +251,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ISCM Survey <no-reply
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker every task runs in-process, at once: the embedded set-up needs no service.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+# With a host name, kombu does not warn "No hostname was supplied" about a broker that is not meant to be there.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -278,6 +281,7 @@ CELERY_BEAT_SCHEDULE = {
     "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
     "aggregates-check-all": {"task": "aggregates_check_all", "schedule": crontab(hour=3, minute=17)},
     "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
+    "campaign-openings-announce": {"task": "campaign_openings_announce", "schedule": 300.0},
     "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
 }
 AGGREGATES_RECOMPUTE_COUNTDOWN = int(os.environ.get("AGGREGATES_RECOMPUTE_COUNTDOWN", "3"))
@@ -285,18 +289,26 @@ REMINDER_DAYS_BEFORE_CLOSE = [
     int(day) for day in env_list("REMINDER_DAYS_BEFORE_CLOSE", "7,2")
 ]
 
-# --- Logging: structured (key=value JSON lines) to stdout ----------------------------------
+# --- Logging: structured (JSON lines) to stdout; short human lines in development ---------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "iscm_survey.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
+    "formatters": {
+        "json": {"()": "iscm_survey.logging.JsonFormatter"},
+        "console": {"()": "iscm_survey.logging.ConsoleFormatter"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "iscm.security": {"level": "INFO"},
         "axes.apps": {"level": "WARNING"},
+        # in-process tasks of the development set-up: one "Task ... succeeded" line each is noise
+        **({"celery.app.trace": {"level": "WARNING"}} if LOG_FORMAT == "console" else {}),
     },
 }
 

@@ -120,7 +120,7 @@ def db_fingerprint() -> dict[str, object]:
             n=Count("id"), closed=Max("closed_manually_at"), closes=Max("closes_at"), last=Max("id")
         ),
         "reminders": Reminder.objects.aggregate(n=Count("id"), last=Max("id")),
-        "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id")),
+        "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id"), extended=Max("extended_until")),
         "aggregates": ChoiceAggregate.objects.aggregate(n=Count("id"), total=Sum("count"), last=Max("id")),
         "stats": CampaignStats.objects.aggregate(computed=Max("computed_at"), requested=Max("requested_at")),
         "reports": ReportFile.objects.aggregate(n=Count("id"), last=Max("id")),

@@ -314,6 +314,13 @@ TABLE: dict[str, Entry] = {
         post=coordinators(redirect(coordinator_response_url, writes=True)),
         body={"comment": "Please complete the GCM part."},
     ),
+    # more time for one ISCM (issue 17 #4/#9): MIDWA, whose draft is in the open campaign
+    "questionnaires:coordinator_response_extend": Entry(
+        open_kwargs,
+        coordinators(OK),
+        post=coordinators(redirect(campaign_url, writes=True)),
+        body={"until": "2099-01-01T09:00"},
+    ),
     "questionnaires:iscm_focal_points": Entry(
         {"acronym": ISCM},
         coordinators(OK),
