@@ -462,6 +462,7 @@ def finding(question: dict[str, Any], *, questionnaire_slug: str, responded: int
         "note": base_note(question, responded=responded, of_selections=of_selections),
         "chart_id": question["code"],
         "chart_title": chart_title,
+        "chart_finding": charts.question_finding(question, of_selections=of_selections),
         "of_selections": of_selections,
         "answered": bool(question["base"]),
         "table": _table(question, of_selections=of_selections),
