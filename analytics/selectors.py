@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from questionnaires.models import Answer, Campaign, Choice, Invitation, Iscm, Question, Response
@@ -360,7 +360,14 @@ def submissions_over_time(
     points = []
     for row in rows:
         cumulative += row["n"]
-        points.append({"date": row["day"].isoformat(), "count": row["n"], "cumulative": cumulative})
+        points.append(
+            {
+                "date": row["day"].isoformat(),
+                "label": formats.date_format(row["day"], "DATE_FORMAT"),  # the page's date style
+                "count": row["n"],
+                "cumulative": cumulative,
+            }
+        )
     return points
 
 

@@ -374,12 +374,39 @@ class Invitation(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
     iscm = models.ForeignKey(Iscm, on_delete=models.PROTECT, related_name="invitations")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the "the campaign is open" e-mail was claimed for this ISCM's focal points: sent once.
+    announced_at = models.DateTimeField(null=True, blank=True)
+    # An extension for this ISCM alone: its focal points may answer until then, after the campaign closed.
+    extended_until = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "iscm"], name="invitation_unique")]
 
     def __str__(self) -> str:
         return f"{self.campaign.slug} / {self.iscm}"
+
+    def is_open_at(self, moment) -> bool:
+        """Whether this ISCM's focal points may answer: the campaign is open, or its extension runs."""
+        if self.campaign.status_at(moment) == Campaign.Status.OPEN:
+            return True
+        return bool(self.extended_until and self.campaign.opens_at <= moment < self.extended_until)
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_at(timezone.now())
+
+    @property
+    def deadline(self):
+        """The campaign's close, or this ISCM's extension when it runs later."""
+        close = self.campaign.effective_close
+        return max(close, self.extended_until) if self.extended_until else close
+
+    @property
+    def is_extended(self) -> bool:
+        return bool(self.extended_until and self.extended_until > self.campaign.effective_close)
 
 
 class Reminder(models.Model):

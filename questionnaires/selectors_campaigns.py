@@ -9,7 +9,18 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
-from .models import Campaign, Choice, Invitation, Iscm, Membership, Reminder, Response, ResponseEvent
+from .models import (
+    LANGUAGE_CODES,
+    Campaign,
+    Choice,
+    Invitation,
+    Iscm,
+    Membership,
+    Questionnaire,
+    Reminder,
+    Response,
+    ResponseEvent,
+)
 from .selectors import response_answers
 from .validation import questionnaire_specs
 
@@ -41,12 +52,35 @@ def campaigns_with_counts() -> QuerySet[Campaign]:
     )
 
 
+def campaign_copy_initial(source: Campaign) -> dict[str, object]:
+    """A new campaign's form filled from `source`: its texts and invited ISCMs, and its questionnaire in
+    the newest published version (the same one when there is none newer). Short name and dates are left
+    for the coordinator to set."""
+    newest = (
+        Questionnaire.objects.filter(
+            slug=source.questionnaire.slug,
+            status=Questionnaire.Status.PUBLISHED,
+            version__gte=source.questionnaire.version,
+        )
+        .order_by("-version")
+        .first()
+    )
+    names = [f"{name}_{code}" for name in ("title", "intro") for code in LANGUAGE_CODES]
+    texts = {name: getattr(source, name) for name in names}
+    return {
+        **texts,
+        "questionnaire": (newest or source.questionnaire).pk,
+        "invited_iscms": list(source.invitations.values_list("iscm_id", flat=True)),
+    }
+
+
 @dataclass
 class TrackerRow:
     iscm: Iscm
     status: str
     status_label: str
     response: Response | None
+    invitation: Invitation | None = None
     reminders: list[Reminder] = field(default_factory=list)
     focal_points: list[Membership] = field(default_factory=list)
 
@@ -83,6 +117,8 @@ def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") 
             Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm"), status=status))
         )
     invitations = list(invitations)
+    for invitation in invitations:
+        invitation.campaign = campaign  # for the ISCM's own deadline (an extension), without a query each
     iscm_ids = [invitation.iscm_id for invitation in invitations]
 
     responses = {
@@ -113,6 +149,7 @@ def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") 
                 status=row_status,
                 status_label=str(labels[row_status]),
                 response=response,
+                invitation=invitation,
                 reminders=reminders.get(invitation.iscm_id, []),
                 focal_points=memberships.get(invitation.iscm_id, []),
             )

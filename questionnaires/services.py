@@ -3,6 +3,7 @@ CSV import all call these, so validation, locking and history happen the same wa
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from analytics.services import aggregates_follow_response, aggregates_request_recompute
 
+from .emails import response_review_enqueue
 from .models import (
     Answer,
     AnswerChoice,
@@ -26,6 +28,7 @@ from .models import (
     ResponseEvent,
 )
 from .selectors import response_answers, response_changes_since, value_as_text
+from .services_campaigns import CampaignInvalid, invitation_extend
 from .validation import AnswersInvalid, QuestionSpec, answers_validate, questionnaire_specs
 
 logger = logging.getLogger(__name__)
@@ -94,22 +97,65 @@ def response_submit(
 
 
 @transaction.atomic
-def response_return(*, response: Response, user: AbstractBaseUser, comment: str) -> Response:
-    """The coordinator sends a submitted response back for revision, with a comment for the focal points."""
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+def response_return(
+    *, response: Response, user: AbstractBaseUser, comment: str, until: datetime.datetime | None = None
+) -> Response:
+    """The coordinator sends a submitted response back for revision, with a comment for the focal points.
+
+    Once the campaign is closed the focal points could not act on it, so a return then needs `until`:
+    the date until which this ISCM alone may revise and submit again (see `invitation_extend`).
+    """
+    locked = Response.objects.select_for_update().select_related("campaign", "iscm").get(pk=response.pk)
     if locked.status not in (Response.Status.SUBMITTED, Response.Status.VALIDATED):
         raise ResponseLocked(_("Only a submitted or validated response can be returned."))
     if not comment.strip():
         raise AnswersInvalid({"comment": [_("Say what the focal points should revise.")]})
-    return _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
+    if until is not None:
+        try:
+            invitation_extend(campaign=locked.campaign, iscm=locked.iscm, until=until, user=user)
+        except CampaignInvalid as error:
+            errors = {"until" if key is None else key: messages for key, messages in error.errors.items()}
+            raise AnswersInvalid(errors) from error
+    elif not response_is_open(locked):
+        raise AnswersInvalid(
+            {
+                "until": [
+                    _(
+                        "The campaign is closed: its focal points could not revise the response. Give them until "
+                        "a date to do so, or leave the response as it is."
+                    )
+                ]
+            }
+        )
+    returned = _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
+    response_review_enqueue(response_id=returned.pk, version=returned.version)
+    return returned
+
+
+def response_is_open(response: Response, moment: datetime.datetime | None = None) -> bool:
+    """Whether the focal points may change this response now: the campaign is open, or the ISCM's extension runs."""
+    moment = moment or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("campaign")
+        .filter(campaign_id=response.campaign_id, iscm_id=response.iscm_id)
+        .first()
+    )
+    if invitation is None:
+        return response.campaign.status_at(moment) == Campaign.Status.OPEN
+    return invitation.is_open_at(moment)
 
 
 @transaction.atomic
-def response_validate(*, response: Response, user: AbstractBaseUser) -> Response:
+def response_validate(*, response: Response, user: AbstractBaseUser, comment: str = "") -> Response:
+    """The coordinator accepts a submitted response; the focal points are told, with the optional comment."""
     locked = Response.objects.select_for_update().get(pk=response.pk)
     if locked.status != Response.Status.SUBMITTED:
         raise ResponseLocked(_("Only a submitted response can be validated."))
-    return _status_change(locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, "")
+    validated = _status_change(
+        locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip()
+    )
+    response_review_enqueue(response_id=validated.pk, version=validated.version)
+    return validated
 
 
 @transaction.atomic
@@ -193,7 +239,7 @@ def _response_write(
     with transaction.atomic():
         locked = Response.objects.select_for_update().select_related("campaign").get(pk=response.pk)
         # Server-side deadline: a crafted POST after the close is refused whatever the form said.
-        if not locked.campaign.is_open:
+        if not response_is_open(locked):
             raise ResponseLocked(_("This campaign is closed: the response can no longer change."))
         current = response_answers(locked, specs)
         if expected_version is not None and locked.version != expected_version:

@@ -145,12 +145,14 @@ def question_is_shown(question: Question, answers: dict[str, object]) -> bool:
     return any(code in question.show_if_values for code in selected)
 
 
-def progress_from_answers(specs: dict[str, QuestionSpec], answers: dict[str, object]) -> tuple[int, int]:
-    """(required questions answered, required questions shown) for progress bars."""
+def progress_from_answers(
+    specs: dict[str, QuestionSpec], answers: dict[str, object], *, required_only: bool = True
+) -> tuple[int, int]:
+    """(questions answered, questions shown) for progress bars: the required ones, or all of them."""
     answered = total = 0
     for code, spec in specs.items():
         question = spec.question
-        if not question.required or not question_is_shown(question, answers):
+        if (required_only and not question.required) or not question_is_shown(question, answers):
             continue
         total += 1
         answered += not is_empty(answers.get(code))

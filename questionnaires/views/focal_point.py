@@ -46,6 +46,12 @@ class FocalPointContext:
     campaign: Campaign
     iscm: Iscm
     response: Response | None
+    invitation: Invitation
+
+    @property
+    def is_open(self) -> bool:
+        """The campaign is open, or this ISCM was given more time (an extension)."""
+        return self.invitation.is_open
 
     @property
     def url_kwargs(self) -> dict[str, str]:
@@ -73,7 +79,7 @@ def _focal_point_context(request: HttpRequest, slug: str, acronym: str) -> Focal
     if response is not None:
         response.campaign = invitation.campaign
         response.iscm = invitation.iscm
-    return FocalPointContext(invitation.campaign, invitation.iscm, response)
+    return FocalPointContext(invitation.campaign, invitation.iscm, response, invitation)
 
 
 # --- Home ----------------------------------------------------------------------------------------
@@ -123,11 +129,13 @@ def _home_rows(user) -> list[dict[str, object]]:
     for invitation in invitations:
         campaign = invitation.campaign
         response = responses.get((campaign.id, invitation.iscm_id))
-        status = campaign.status_at(now)
+        invitation.campaign = campaign
+        # an ISCM given more time sees the campaign open until its own deadline
+        status = Campaign.Status.OPEN if invitation.is_open_at(now) else campaign.status_at(now)
         answered, total = progress.get(
             response.pk if response else None, progress.get(("empty", campaign.questionnaire_id), (0, 0))
         )
-        close = campaign.effective_close
+        close = invitation.deadline
         rows.append(
             {
                 "campaign": campaign,
@@ -204,11 +212,14 @@ def _conflict_message(layout: QuestionnaireLayout, changes: dict[str, list[objec
     return f"{text} {listed}" if listed else text
 
 
-def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None):
+def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None, kept_as_draft=False):
+    """`kept_as_draft`: a failed submit saved what was typed as a draft. Otherwise a form sent back with
+    errors holds input that exists only in the page, which is marked unsaved for the leave-page guard."""
     response = ctx.response
     submitted_mode = bool(response and response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED))
     answers = form.answers() if form.is_bound and hasattr(form, "cleaned_data") else dict(form.initial)
     answered, total = progress_from_answers(form.layout.specs, answers)
+    shown_answered, shown = progress_from_answers(form.layout.specs, answers, required_only=False)
     return render(
         request,
         "questionnaires/respond.html",
@@ -225,9 +236,31 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
             "submitted_mode": submitted_mode,
             "answered": answered,
             "total": total,
+            "shown_answered": shown_answered,
+            "shown": shown,
             "url_kwargs": ctx.url_kwargs,
+            "deadline": ctx.invitation.deadline,
+            "kept_as_draft": kept_as_draft,
+            "unsaved": form.is_bound and not kept_as_draft,
         },
     )
+
+
+def _keep_as_draft(request, ctx: FocalPointContext, form: ResponseForm, answers, version, language) -> bool:
+    """A submit refused for missing answers still keeps what was typed, as a draft, when the response is
+    one (never over a submitted response: that changes only by submitting again). True when saved."""
+    if ctx.response is not None and ctx.response.status not in (Response.Status.DRAFT, Response.Status.RETURNED):
+        return False
+    response = ctx.response or services.response_get_or_create(campaign=ctx.campaign, iscm=ctx.iscm)
+    try:
+        result = services.response_save_draft(
+            response=response, user=request.user, answers=answers, expected_version=version, language=language
+        )
+    except (AnswersInvalid, services.VersionConflict, services.ResponseLocked):
+        return False  # the page keeps the input and says nothing was saved
+    ctx.response = result.response
+    form.set_version(result.response.version)
+    return True
 
 
 @login_required
@@ -235,7 +268,7 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
 def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     ctx = _focal_point_context(request, slug, acronym)
     campaign = ctx.campaign
-    if not campaign.is_open:
+    if not ctx.is_open:
         if request.method == "POST":
             messages.error(request, _("This campaign is not open: nothing was saved."))
         else:
@@ -263,7 +296,8 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
         result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, specs=layout.specs)
         if not result.is_valid:
             form.add_answer_errors(result.errors)
-            return _render_form(request, ctx, form)
+            kept = _keep_as_draft(request, ctx, form, answers, version, language)
+            return _render_form(request, ctx, form, kept_as_draft=kept)
 
     if response is None:
         response = services.response_get_or_create(campaign=campaign, iscm=ctx.iscm)
@@ -316,7 +350,7 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
     campaign, response = ctx.campaign, ctx.response
     if response is None:
         return redirect(ctx.url("respond"))
-    if not campaign.is_open:
+    if not ctx.is_open:
         if request.method == "POST" and response.has_responded:
             return redirect(ctx.url("response_detail"))  # e.g. a double click that came after the close
         messages.error(request, _("This campaign is not open: the response can no longer be submitted."))
@@ -415,8 +449,9 @@ def _read_only(request: HttpRequest, slug: str, acronym: str, template: str) -> 
             "iscm": ctx.iscm,
             "response": ctx.response,
             "summary": answers_summary(layout, answers),
-            "campaign_open": ctx.campaign.is_open,
-            "campaign_status": ctx.campaign.status,
+            "campaign_open": ctx.is_open,
+            "campaign_status": Campaign.Status.OPEN if ctx.is_open else ctx.campaign.status,
+            "deadline": ctx.invitation.deadline,
             "answered": answered,
             "total": total,
             "url_kwargs": ctx.url_kwargs,

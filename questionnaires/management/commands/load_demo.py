@@ -2,8 +2,10 @@
 demo responses. Idempotent: a second run changes nothing (passwords are set only for new accounts,
 dates of the follow-up campaign only at its first load, identical responses are left alone)."""
 
+import contextlib
 import datetime
 import json
+import logging
 import re
 
 from django.contrib.auth import get_user_model
@@ -20,7 +22,7 @@ from questionnaires.definitions import (
     questionnaire_create,
     reference_lists_load,
 )
-from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire
+from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire, Response, ResponseEvent
 from questionnaires.roles import COORDINATOR, OBSERVER
 from questionnaires.services import response_import
 from questionnaires.translations import questionnaire_translations_update
@@ -31,12 +33,30 @@ CAMPAIGN_FOLLOWUP = "iscm-followup-open"
 # ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
 FOLLOWUP_SUBMITTED = ["ARCP", "MIDSA", "RCM", "Prague Process", "SACM"]
 FOLLOWUP_DRAFTS = ["Budapest Process", "MIDWA", "RIAM"]
+# When the 2023 drafts that were never submitted were last saved (inside the survey's April–May window).
+DRAFTS_2023_LAST_SAVED = ["2023-05-09T10:15:00+00:00", "2023-05-22T14:40:00+00:00", "2023-04-28T08:05:00+00:00"]
 FOLLOWUP_TITLES = {
     "en": "ISCM contributions — follow-up",
     "fr": "Contributions des MCIM — suivi",
     "es": "Contribuciones de los MCIM — seguimiento",
     "ar": "مساهمات آليات التشاور بين الدول بشأن الهجرة — متابعة",
 }
+
+
+NOISY_LOGGERS = ["questionnaires.services", "analytics.services", "iscm.security", "celery.app.trace"]
+
+
+@contextlib.contextmanager
+def _quiet(names: list[str]):
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def focal_point_email(acronym: str) -> str:
@@ -47,8 +67,13 @@ def focal_point_email(acronym: str) -> str:
 class Command(BaseCommand):
     help = "Load the 2023 ISCM survey with demo accounts and responses (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # One line per imported response, account and recompute is noise for a demo: quiet unless -v 2.
+        with _quiet(NOISY_LOGGERS) if options["verbosity"] < 2 else contextlib.nullcontext():
+            self._load()
+
+    @transaction.atomic
+    def _load(self):
         reference_lists_load()
         registry = iscm_registry_load()
         invited = [row["acronym"] for row in registry if row["invited_2023"] == "yes"]
@@ -77,8 +102,10 @@ class Command(BaseCommand):
 
         demo = json.loads((DATA_DIR / "demo_responses_2023.json").read_text(encoding="utf-8"))
         entries = demo["responses"] + demo["drafts"]
-        for entry in entries:
+        for index, entry in enumerate(entries):
             self._response(campaign_2023, entry, users, entry.get("submitted_at"))
+            # The 2023 history carries the survey's dates, not the day the demo was loaded.
+            self._backdate(campaign_2023, entry, entry.get("submitted_at") or DRAFTS_2023_LAST_SAVED[index % 3])
         by_iscm = {entry["iscm"]: entry for entry in demo["responses"]}
         for acronym in FOLLOWUP_SUBMITTED + FOLLOWUP_DRAFTS:
             status = "submitted" if acronym in FOLLOWUP_SUBMITTED else "draft"
@@ -104,8 +131,9 @@ class Command(BaseCommand):
             },
         )
         existing = set(campaign.invitations.values_list("iscm__acronym", flat=True))
+        # Demo accounts have made-up addresses: no "the campaign is open" e-mail for them.
         Invitation.objects.bulk_create(
-            Invitation(campaign=campaign, iscm=iscm)
+            Invitation(campaign=campaign, iscm=iscm, announced_at=timezone.now())
             for iscm in Iscm.objects.filter(acronym__in=invited).exclude(acronym__in=existing)
         )
         return campaign
@@ -133,6 +161,12 @@ class Command(BaseCommand):
             user = account(focal_point_email(iscm.acronym))
             Membership.objects.get_or_create(user=user, iscm=iscm)
         return users
+
+    def _backdate(self, campaign: Campaign, entry: dict, when: str) -> None:
+        at = datetime.datetime.fromisoformat(when)
+        response = Response.objects.get(campaign=campaign, iscm__acronym=entry["iscm"])
+        Response.objects.filter(pk=response.pk).update(updated_at=at)
+        ResponseEvent.objects.filter(response=response).update(at=at)
 
     def _response(self, campaign: Campaign, entry: dict, users: dict, submitted_at) -> None:
         response_import(
