@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from questionnaires.csv_io import csv_download_response
 from questionnaires.models import Campaign, Iscm
 from questionnaires.selectors import can_view_all_responses, can_view_dashboards, is_coordinator
 
@@ -179,9 +180,7 @@ def texts(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download_response(exports.csv_lines(rows), filename)
 
 
 @require_GET

@@ -19,6 +19,7 @@ from analytics import selectors as analytics_selectors
 from analytics.numbers import percent_1dp
 from questionnaires.csv_io import codebook_rows, csv_unsafe, export_questions, wide_rows
 from questionnaires.models import Campaign, Response
+from questionnaires.schema import questionnaire_schema
 from questionnaires.selectors import responses_visible_to
 from questionnaires.selectors_campaigns import campaigns_with_counts
 from questionnaires.xlsx_io import DATE, DATETIME, NUMBER, column_kinds, excel_number, export_responses_stream
@@ -95,7 +96,7 @@ def response_rates(campaign: Campaign, *, region: str = "", iscm_type: str = "")
 
 
 def codebook(campaign: Campaign, *, language: str = "en") -> list[dict[str, str]]:
-    rows = codebook_rows(export_questions(campaign.questionnaire), language=language)
+    rows = codebook_rows(questionnaire_schema(campaign.questionnaire), language=language)
     header = next(rows)
     return [dict(zip(header, (csv_unsafe(cell) for cell in row), strict=True)) for row in rows]
 

@@ -32,6 +32,7 @@ from .models import (
     Reminder,
     Response,
 )
+from .signals import answers_changed_announce
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +144,7 @@ def campaign_update(
         _announce_if_open(campaign)
     if wanted != current:
         # The invited count is part of the stored figures (response rate).
-        from analytics.services import aggregates_request_recompute
-
-        aggregates_request_recompute(campaign_id=campaign.pk)
+        answers_changed_announce(campaign_id=campaign.pk)
     logger.info(
         "campaign updated",
         extra={
@@ -322,7 +321,9 @@ def current_day_mark(campaign: Campaign, now: datetime.datetime) -> int | None:
     Marks only get smaller as time passes, so a mark skipped because the campaign reached two at
     once (e.g. the beat was down) is never sent late: focal points get one e-mail, not two.
     """
-    days_left = (campaign.closes_at - now).total_seconds() / 86400
+    days_left = campaign.days_left_at(now)
+    if days_left is None:
+        return None
     reached = [mark for mark in getattr(settings, "REMINDER_DAYS_BEFORE_CLOSE", [7, 2]) if days_left <= mark]
     return min(reached) if reached else None
 

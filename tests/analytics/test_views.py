@@ -302,6 +302,18 @@ def test_each_chart_has_its_csv(client, computed, survey, observer, coordinator)
     response = client.get(reverse("analytics:aggregates_csv", args=[slug]))
     assert response["Content-Disposition"] == f'attachment; filename="{slug}-aggregates.csv"'
     assert len(csv_text(response).splitlines()) == 1 + 5 + 2 + 2
+    # the same download headers as the responses' exports: never sniffed, never cached
+    for name, args in (("aggregates_csv", [slug]), ("chart_data", [slug, "multi"])):
+        response = client.get(reverse(f"analytics:{name}", args=args))
+        assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "no-store"
+
+
+def test_figure_csvs_escape_formulas_like_the_response_exports():
+    from analytics.exports import aggregate_csv_rows
+
+    row = {"question": "q", "code": "c", "count": 1, "base": 1, "selections": 1, "rank": 1}
+    rows = list(aggregate_csv_rows([{**row, "label": "=1+1"}, {**row, "label": "'=1+1"}]))
+    assert [cells[2] for cells in rows[1:]] == ["'=1+1", "''=1+1"]  # a leading apostrophe is escaped too
 
 
 def test_observers_get_no_figures_for_a_subset_small_enough_to_identify_an_iscm(

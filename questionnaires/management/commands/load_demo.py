@@ -4,17 +4,18 @@ dates of the follow-up campaign only at its first load, identical responses are 
 
 import contextlib
 import datetime
+import io
 import json
 import logging
 import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.services import aggregates_recompute
 from questionnaires.definitions import (
     DATA_DIR,
     definition_read,
@@ -116,7 +117,8 @@ class Command(BaseCommand):
             self._response(campaign_followup, entry, users, None)
 
         for campaign in (campaign_2023, campaign_followup):
-            aggregates_recompute(campaign_id=campaign.pk)
+            # The figures are computed now rather than by a worker (the command knows no app above it).
+            call_command("recompute_aggregates", campaign.slug, "--if-stale", stdout=io.StringIO())
 
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
 
