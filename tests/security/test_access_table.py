@@ -208,6 +208,7 @@ def path(url: str) -> Callable[[World], str]:
 
 
 OPEN = {"slug": CAMPAIGN_OPEN}
+COMPARED = f"a={CAMPAIGN_CLOSED}&b={CAMPAIGN_OPEN}"
 REVIEW_KWARGS = {"slug": CAMPAIGN_OPEN, "acronym": OTHER_ISCM}  # RCM's submitted response
 
 TABLE: dict[str, Entry] = {
@@ -397,6 +398,17 @@ TABLE: dict[str, Entry] = {
     "analytics:chart_data": Entry({"slug": CAMPAIGN_OPEN, "chart": "gcm_priorities"}, dashboards(OK)),
     "analytics:drilldown": Entry(
         {"slug": CAMPAIGN_CLOSED, "question": "gcm_priorities", "choice": "23"}, coordinators(OK)
+    ),
+    # --- comparing campaigns (issue 15): observers see the comparison, only coordinators follow ISCMs ---
+    "analytics:compare": Entry({}, dashboards(OK), query=COMPARED),
+    "analytics:compare_csv": Entry({"table": "questions"}, dashboards(OK), query=COMPARED),
+    "analytics:compare_same_iscms": Entry({}, coordinators(OK), query=COMPARED),
+    "analytics:compare_changes": Entry({"question": "gcm_priorities"}, coordinators(OK), query=COMPARED),
+    "analytics:report_compared_with": Entry(
+        OPEN,
+        everyone(NOT_ALLOWED),  # @require_POST first
+        post=coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
+        body={"earlier": CAMPAIGN_CLOSED},
     ),
     # --- the summary report (issues 7, 18): the draft is the coordinator's, observers read what is published ---
     "analytics:report": Entry(

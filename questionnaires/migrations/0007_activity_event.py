@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0005_response_corrected'),
+        ('questionnaires', '0006_response_corrected'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0004_issue13_presentation_hints'),
+        ('questionnaires', '0005_campaign_synthetic_report_compared_with'),
     ]
 
     operations = [
