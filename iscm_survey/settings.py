@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "questionnaires",
     "analytics",
     "api",
+    "practices",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.services import aggregates_recompute
+from practices.services import practices_split_campaign
 from questionnaires.definitions import (
     DATA_DIR,
     definition_read,
@@ -31,6 +32,7 @@ CAMPAIGN_FOLLOWUP = "iscm-followup-open"
 # ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
 FOLLOWUP_SUBMITTED = ["ARCP", "MIDSA", "RCM", "Prague Process", "SACM"]
 FOLLOWUP_DRAFTS = ["Budapest Process", "MIDWA", "RIAM"]
+DEMO_PRACTICE_QUESTIONS = ["gcm_practices", "sdg_practices", "climate_practices"]
 FOLLOWUP_TITLES = {
     "en": "ISCM contributions — follow-up",
     "fr": "Contributions des MCIM — suivi",
@@ -90,6 +92,15 @@ class Command(BaseCommand):
 
         for campaign in (campaign_2023, campaign_followup):
             aggregates_recompute(campaign_id=campaign.pk)
+
+        # The 2023 practices as library records, split and tagged as proposed; the GCM ones (the seed
+        # report's annex) published, the SDG and climate ones left for the coordinator to review.
+        practices_split_campaign(
+            campaign=campaign_2023,
+            question_codes=DEMO_PRACTICE_QUESTIONS,
+            publish_codes=["gcm_practices"],
+            user=users["coordinator@example.org"],
+        )
 
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
 
