@@ -107,14 +107,29 @@ def counts_per_objective(practices: QuerySet[Practice]) -> list[dict[str, object
     return [{"code": row.code, "label": row.label, "count": row.count} for row in rows]
 
 
-def filter_options() -> dict[str, list]:
-    """Choices of the filter form: five queries."""
+def tag_choices() -> dict[str, list[Choice]]:
+    """The GCM objectives and SDGs a practice can be tagged with: two queries."""
+    return {
+        "gcm_choices": list(Choice.objects.filter(choice_list__code="gcm").order_by("position")),
+        "sdg_choices": list(Choice.objects.filter(choice_list__code="sdg").order_by("position")),
+    }
+
+
+def filter_options(user: User) -> dict[str, list]:
+    """Choices of the filter form, from the practices the user sees: five queries."""
+    visible = practices_visible_to(user).values("id")
     return {
         "gcm": list(Choice.objects.filter(choice_list__code="gcm").order_by("position")),
         "sdg": list(Choice.objects.filter(choice_list__code="sdg").order_by("position")),
-        "iscms": list(Iscm.objects.filter(practices__isnull=False).distinct().order_by("acronym")),
-        "years": list(Practice.objects.exclude(year=None).values_list("year", flat=True).distinct().order_by("-year")),
-        "campaigns": list(Campaign.objects.filter(practices__isnull=False).distinct().order_by("-opens_at")),
+        "iscms": list(Iscm.objects.filter(practices__in=visible).distinct().order_by("acronym")),
+        "years": list(
+            Practice.objects.filter(id__in=visible)
+            .exclude(year=None)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("-year")
+        ),
+        "campaigns": list(Campaign.objects.filter(practices__in=visible).distinct().order_by("-opens_at")),
     }
 
 

@@ -48,14 +48,10 @@ def _filters(request: HttpRequest, options: dict) -> tuple[LibraryFilterForm, Pr
     return form, PracticeFilters()
 
 
-def _tag_choices(options: dict) -> dict:
-    return {"gcm_choices": options["gcm"], "sdg_choices": options["sdg"]}
-
-
 @require_GET
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
-    options = selectors.filter_options()
+    options = selectors.filter_options(request.user)
     form, filters = _filters(request, options)
     practices = selectors.practices_list(request.user, filters)
     page = Paginator(practices, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -91,7 +87,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = selectors.can_manage_practices(request.user)
     form = None
     if can_manage:
-        options = selectors.filter_options()
         form = PracticeForm(
             initial={
                 "title": practice.title,
@@ -102,7 +97,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "gcm": [c.code for c in practice.gcm_objectives.all()],
                 "sdg": [c.code for c in practice.sdgs.all()],
             },
-            **_tag_choices(options),
+            **selectors.tag_choices(),
         )
     return render(request, "practices/detail.html", {"practice": practice, "form": form, "can_manage": can_manage})
 
@@ -111,7 +106,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_only
 def update(request: HttpRequest, pk: int) -> HttpResponse:
     practice = get_object_or_404(Practice, pk=pk)
-    form = PracticeForm(request.POST, **_tag_choices(selectors.filter_options()))
+    form = PracticeForm(request.POST, **selectors.tag_choices())
     if not form.is_valid():
         return render(
             request, "practices/detail.html", {"practice": practice, "form": form, "can_manage": True}, status=400
@@ -142,7 +137,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _form, filters = _filters(request, selectors.filter_options())
+    _form, filters = _filters(request, selectors.filter_options(request.user))
     practices = selectors.practices_list(request.user, filters)
     if fmt not in ("csv", "xlsx"):
         raise Http404(_("No such format."))
@@ -165,7 +160,7 @@ def split(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = get_object_or_404(
         Answer.objects.select_related("response__iscm", "response__campaign", "question"), pk=answer_id
     )
-    choices = _tag_choices(selectors.filter_options())
+    choices = selectors.tag_choices()
     if request.method == "POST":
         items = request.POST.get("items", "")
         count = min(int(items), MAX_SPLIT_ITEMS) if items.isdigit() else 0
