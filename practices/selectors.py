@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 
 from questionnaires.models import Answer, Campaign, Choice, Iscm, Membership, Response
 from questionnaires.selectors import can_view_all_responses, is_coordinator
@@ -57,13 +57,14 @@ def _search(practices: QuerySet[Practice], text: str) -> QuerySet[Practice]:
     if not normalized:
         return practices
     if connection.vendor == "postgresql":
-        config = Case(
-            *(When(language=code, then=Value(name)) for code, name in SEARCH_CONFIGS.items()),
-            default=Value("simple"),
-        )
-        return practices.annotate(search=SearchVector("search_text", config=config)).filter(
-            search=SearchQuery(normalized, config=config, search_type="websearch")
-        )
+        # One vector per configuration, each compared only on the practices written in its language
+        # (literal configurations: a per-row CASE inside to_tsvector breaks when used in a subquery).
+        vectors = {f"search_{code}": SearchVector("search_text", config=name) for code, name in SEARCH_CONFIGS.items()}
+        matches = Q()
+        for code, name in SEARCH_CONFIGS.items():
+            query = SearchQuery(normalized, config=name, search_type="websearch")
+            matches |= Q(language=code, **{f"search_{code}": query})
+        return practices.alias(**vectors).filter(matches)
     for word in normalized.split():
         practices = practices.filter(search_text__contains=word)
     return practices
