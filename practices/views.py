@@ -102,8 +102,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "practices/detail.html", {"practice": practice, "form": form, "can_manage": can_manage})
 
 
-@require_POST
 @coordinator_only
+@require_POST
 def update(request: HttpRequest, pk: int) -> HttpResponse:
     practice = get_object_or_404(Practice, pk=pk)
     form = PracticeForm(request.POST, **selectors.tag_choices())
@@ -116,8 +116,8 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("practices:detail", pk=practice.pk)
 
 
-@require_POST
 @coordinator_only
+@require_POST
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     practice = get_object_or_404(Practice, pk=pk)
     published = request.POST.get("published") == "1"
@@ -126,8 +126,8 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("practices:detail", pk=practice.pk)
 
 
-@require_POST
 @coordinator_only
+@require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.practice_delete(practice=get_object_or_404(Practice, pk=pk))
     messages.success(request, _("The practice has been deleted."))
@@ -146,8 +146,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     return exports.practices_csv_response(practices)
 
 
-@require_GET
 @coordinator_only
+@require_GET
 def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/sources.html", {"answers": selectors.practice_sources()})
 
