@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from .services import aggregates_recompute, aggregates_sweep_stale
+from .services import aggregates_check_all, aggregates_recompute, aggregates_sweep_stale
 
 
 @shared_task(
@@ -25,6 +25,13 @@ def aggregates_recompute_task(campaign_id: int) -> bool:
 def aggregates_sweep_stale_task() -> int:
     """Beat, every minute: rebuild campaigns still stale (e.g. the broker was down at submission)."""
     return len(aggregates_sweep_stale())
+
+
+@shared_task(name="aggregates_check_all", acks_late=True, reject_on_worker_lost=True)
+def aggregates_check_all_task() -> int:
+    """Beat, nightly: compare every campaign's kept-exact figures with a fresh count; rebuild any that differ."""
+    return len(aggregates_check_all())
+
 
 # Celery autodiscovers tasks.py only: register the report task ("report_generate") from here.
 from .report_tasks import report_generate_task  # noqa: E402,F401

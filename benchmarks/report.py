@@ -83,6 +83,7 @@ def results_markdown(results: dict[str, Any]) -> str:
             "1b. Recompute again after the import (the tables also hold the imported copy)",
         )
     lines += _dashboard_lines(results.get("dashboard"), sizes)
+    lines += _submit_lines(results.get("submit"), sizes)
     lines += _export_lines(results.get("export"), sizes)
     lines += _import_lines(results.get("import"))
     lines += _workbook_lines(results.get("workbook"))
@@ -144,6 +145,40 @@ def _dashboard_lines(dashboard: dict | None, sizes: list[int]) -> list[str]:
             f"{_num(dashboard.get('ratio_all'))}×",
             "",
             f"{_num(dashboard.get('ratio_region'))}×",
+            "",
+        )
+    )
+    return lines
+
+
+def _submit_lines(submit: dict | None, sizes: list[int]) -> list[str]:
+    if not submit:
+        return []
+    lines = [
+        "",
+        "#### 2b. One submission, one draft save (in-process, the service the views call, until commit)",
+        "",
+        "| Responses | Submission | Queries | Draft save | Queries |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        row = submit.get("sizes", {}).get(str(size), {})
+        final, draft = row.get("submit", {}), row.get("draft", {})
+        lines.append(
+            _row(
+                f"{size:,}",
+                _ms(_median(final, "seconds")),
+                final.get("queries"),
+                _ms(_median(draft, "seconds")),
+                draft.get("queries"),
+            )
+        )
+    lines.append(
+        _row(
+            "ratio largest/smallest",
+            f"{_num(submit.get('ratio_submit'))}×",
+            "",
+            f"{_num(submit.get('ratio_draft'))}×",
             "",
         )
     )

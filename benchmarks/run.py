@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from .common import ROOT, BenchContext, machine_description
 
-MEASURES = ("recompute", "dashboard", "export", "import", "workbook", "load")
+MEASURES = ("recompute", "dashboard", "submit", "export", "import", "workbook", "load")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -225,6 +225,8 @@ def _measure(name: str, ctx: BenchContext) -> dict[str, Any]:
         from .recompute import measure
     elif name == "dashboard":
         from .dashboard import measure
+    elif name == "submit":
+        from .submit import measure
     elif name == "export":
         from .exchange import measure_export as measure
     elif name == "import":
@@ -323,6 +325,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
             same = dashboard.get(f"same_queries_{name}")
             add(f"Dashboard query count identical ({label})", "identical", same, same)
+    submit = results.get("submit")
+    if submit:
+        for kind, label in (("submit", "submission"), ("draft", "draft save")):
+            value = submit.get(f"ratio_{kind}")
+            add(
+                f"Time per {label} largest/smallest",
+                "≤ 1.1×",
+                _round(value),
+                None if value is None else value <= 1.1,
+            )
+            same = submit.get(f"same_queries_{kind}")
+            add(f"Queries per {label} identical at every size", "identical", same, same)
+        equal = submit.get("aggregates_equal_at_commit")
+        add("Aggregates equal a fresh count right after the submissions", "equal", equal, equal)
     export = results.get("export")
     if export:
         value = _get(export, largest, "speed_vs_floor")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -272,6 +273,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
+    "aggregates-check-all": {"task": "aggregates_check_all", "schedule": crontab(hour=3, minute=17)},
     "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
     "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
 }

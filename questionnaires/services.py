@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.services import aggregates_request_recompute
+from analytics.services import aggregates_follow_response, aggregates_request_recompute
 
 from .models import (
     Answer,
@@ -206,7 +206,14 @@ def _response_write(
                 _("This response is submitted: change it by submitting again, so the figures stay complete.")
             )
         changes = _diff(current, new)
-        _answers_store(locked, specs, result.cleaned, changes)
+        # The stored figures follow in this transaction (a few rows per changed choice question), instead
+        # of a rebuild of the whole campaign per submission; a rebuild only if they were stale already.
+        with aggregates_follow_response(
+            response=locked,
+            responded_after=final or locked.has_responded,
+            question_ids=_choice_question_ids(specs, changes),
+        ) as figures_kept:
+            _answers_store(locked, specs, result.cleaned, changes)
         locked.language = (language or "en")[:5]
         if final:
             locked.status = Response.Status.SUBMITTED
@@ -215,7 +222,7 @@ def _response_write(
             action = ResponseEvent.Action.SUBMITTED
         else:
             action = ResponseEvent.Action.DRAFT_SAVED
-        return WriteResult(_finish_write(locked, user, action, changes, ""), changes)
+        return WriteResult(_finish_write(locked, user, action, changes, "", recompute=not figures_kept), changes)
 
 
 def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[object]]:
@@ -224,6 +231,10 @@ def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[
         for code in sorted(set(current) | set(new))
         if current.get(code) != new.get(code)
     }
+
+
+def _choice_question_ids(specs: dict[str, QuestionSpec], changes: dict[str, list[object]]) -> list[int]:
+    return [specs[code].question.id for code in changes if specs[code].question.is_choice]
 
 
 def _answers_store(
@@ -284,9 +295,13 @@ def _choice_ids(wanted: list[tuple[Question, list[str]]]) -> dict[tuple[int, str
 def _status_change(
     response: Response, user: AbstractBaseUser, status: str, action: str, comment: str
 ) -> Response:
-    response.status = status
+    # Returned and validated responses count like submitted ones: no figure moves, only "figures as of".
+    with aggregates_follow_response(
+        response=response, responded_after=status in Response.RESPONDED, question_ids=[]
+    ) as figures_kept:
+        response.status = status
     response.review_comment = comment if status == Response.Status.RETURNED else response.review_comment
-    return _finish_write(response, user, action, {}, comment)
+    return _finish_write(response, user, action, {}, comment, recompute=not figures_kept)
 
 
 def _finish_write(
@@ -331,13 +346,15 @@ def _finish_write(
 @transaction.atomic
 def response_delete(*, response: Response, user: AbstractBaseUser | None) -> None:
     campaign_id = response.campaign_id
+    response = Response.objects.select_for_update().get(pk=response.pk)  # its status as of now
     had_responded = response.has_responded
-    response.delete()
+    with aggregates_follow_response(response=response, responded_after=False, question_ids=None) as figures_kept:
+        response.delete()
     logger.info(
         "response deleted",
         extra={"event": "response_deleted", "campaign": campaign_id, "user": getattr(user, "pk", None)},
     )
-    if had_responded:
+    if had_responded and not figures_kept:
         aggregates_request_recompute(campaign_id=campaign_id)
 
 

@@ -64,7 +64,7 @@ def test_a_burst_of_20_submissions_is_rebuilt_once(survey, rebuilds, django_capt
     assert multi["a"] == (10, 20, 30, 1) and multi["b"] == (10, 20, 30, 1) and multi["e"] == (0, 20, 30, 4)
 
 
-def test_every_status_change_requests_a_recompute(
+def test_every_status_change_keeps_the_figures_exact_without_a_rebuild(
     survey, coordinator, rebuilds, django_capture_on_commit_callbacks
 ):
     responses = submit_hand_computed(survey)
@@ -77,10 +77,14 @@ def test_every_status_change_requests_a_recompute(
         lambda: response_delete(response=Response.objects.get(pk=responses["R2"].pk), user=coordinator),
     ):
         rebuilds.clear()
-        with django_capture_on_commit_callbacks(execute=True):
+        before = stats(survey.campaign).computed_at
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
             change()
-        assert rebuilds == [True]
+        assert rebuilds == [] and callbacks == []
+        assert not stats(survey.campaign).is_stale and stats(survey.campaign).computed_at > before  # reports renew
     assert ("multi", "a", 2, 3, 6, 1) in stored(survey.campaign)  # R2 deleted
+    assert stats(survey.campaign).responded == 3
+    assert services.aggregates_differences(campaign_id=survey.campaign.pk) == 0
 
 
 def test_recomputing_twice_gives_identical_rows(survey):
@@ -145,11 +149,25 @@ def broker_down(monkeypatch):
     reset_publisher_pools()
 
 
-def test_with_the_broker_down_a_submission_succeeds_and_the_sweep_catches_up(
+def test_with_the_broker_down_a_submission_keeps_the_figures_exact(
     survey, broker_down, django_capture_on_commit_callbacks
 ):
     survey.submit({"multi": ["a"]})
     aggregates_recompute(campaign_id=survey.campaign.pk)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        survey.submit({"multi": ["a", "b"], "single": "no"}, acronym="LATE")
+    assert callbacks == []  # nothing to publish: the figures moved in the submission's transaction
+    assert not stats(survey.campaign).is_stale
+    assert ("multi", "a", 2, 2, 3, 1) in stored(survey.campaign)
+
+
+def test_with_the_broker_down_a_submission_on_stale_figures_succeeds_and_the_sweep_catches_up(
+    survey, broker_down, django_capture_on_commit_callbacks
+):
+    survey.submit({"multi": ["a"]})
+    aggregates_recompute(campaign_id=survey.campaign.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        aggregates_request_recompute(campaign_id=survey.campaign.pk)  # e.g. an import: its rebuild is lost
 
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):

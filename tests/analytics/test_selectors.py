@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from analytics import selectors
 from analytics.models import ChoiceAggregate
-from analytics.services import aggregates_recompute
+from analytics.services import aggregates_recompute, aggregates_request_recompute
 from questionnaires.models import Iscm, Response
 from questionnaires.services import response_delete, response_import, response_return
 from tests import factories
@@ -144,14 +144,20 @@ def test_unfiltered_figures_are_the_stored_ones_until_recomputed(survey):
     assert data["freshness"]["live"] is True and by_code(data["questions"])["multi"]["base"] == 1
 
     aggregates_recompute(campaign_id=survey.campaign.pk)
-    survey.submit({"multi": ["b"]}, acronym="S2")  # not recomputed yet (no on_commit in this test)
+    survey.submit({"multi": ["c"]}, acronym="S2")  # stored figures follow the submission at once
+    data = selectors.dashboard_data(survey.campaign)
+    assert data["freshness"]["live"] is False and data["freshness"]["is_stale"] is False
+    assert by_code(data["questions"])["multi"]["base"] == 2
+
+    aggregates_request_recompute(campaign_id=survey.campaign.pk)  # e.g. an import, rebuilt later
+    survey.submit({"multi": ["b"]}, acronym="S3")  # stale figures: no delta, a rebuild is requested
     data = selectors.dashboard_data(survey.campaign)
     assert data["freshness"]["live"] is False and data["freshness"]["is_stale"] is True
-    assert by_code(data["questions"])["multi"]["base"] == 1  # the stored figures, flagged as stale
+    assert by_code(data["questions"])["multi"]["base"] == 2  # the stored figures, flagged as stale
 
     aggregates_recompute(campaign_id=survey.campaign.pk)
     data = selectors.dashboard_data(survey.campaign)
-    assert data["freshness"]["is_stale"] is False and by_code(data["questions"])["multi"]["base"] == 2
+    assert data["freshness"]["is_stale"] is False and by_code(data["questions"])["multi"]["base"] == 3
 
 
 def test_response_rates_by_region_and_type_and_submissions_by_day(survey):

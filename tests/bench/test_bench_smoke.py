@@ -37,6 +37,8 @@ def test_bench_runs_every_measure_at_a_trivial_size(tmp_path):
     assert results["recompute"]["5"]["recompute_s"]["median"] > 0
     assert results["recompute"]["5"]["answer_choice_rows"] > 0
     assert results["dashboard"]["same_queries_all"] and results["dashboard"]["same_queries_region"]
+    assert results["submit"]["sizes"]["5"]["submit"]["queries"] > 0
+    assert results["submit"]["aggregates_equal_at_commit"]
     assert results["export"]["5"]["command"]["returncode"] == 0
     assert results["export"]["5"]["command"]["max_rss_mb"] > 10
     assert results["import"]["5"]["ok"] and results["import"]["5"]["round_trip_identical"]

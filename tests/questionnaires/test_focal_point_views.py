@@ -546,3 +546,64 @@ def test_too_many_failed_logins_show_the_lockout_page(client, focal_point, setti
     page = client.post(reverse("login"), {"username": focal_point.username, "password": "correct-horse-battery"})
     assert page.status_code == 429
     assert "Too many failed attempts; try again in 30 minutes." in page_text(page)
+
+
+# --- Cost per submission --------------------------------------------------------------------------
+
+# Queries of each step of a submission round, with what runs at commit (the confirmation e-mail; with
+# Celery eager, a rebuild requested by the write would run there too and scan the whole campaign).
+# Confirm writes the response and moves the stored figures by its rows (stats row, counts in, ranks; a
+# re-submission also takes its old counts out): a fixed number, whatever the campaign's size.
+ROUND_MAX_QUERIES = {"draft": 25, "submit": 16, "confirm": 24, "submit again": 7, "confirm again": 28}
+
+
+def _submission_round_queries(
+    client, survey, iscm, django_capture_on_commit_callbacks, django_assert_max_num_queries
+) -> dict[str, int]:
+    """Save draft, Submit (→ review), Confirm, then "Submit again" with changed answers and Confirm."""
+    client.get(url("respond", survey, iscm))  # the form, as a browser first loads it (fills the layout cache)
+    answers = {"draft": complete_answers(), "submit": complete_answers()}
+    answers["submit again"] = complete_answers(goals=["2", "5"], plan="no", format=[], notes="Changed")
+    counts = {}
+    for step, pin in ROUND_MAX_QUERIES.items():
+        version = Response.objects.get(campaign=survey.campaign, iscm=iscm).version if step != "draft" else 0
+        with (
+            django_assert_max_num_queries(pin) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            if step.startswith("confirm"):
+                reply = client.post(url("respond_review", survey, iscm), {"version": version})
+            else:
+                action = "draft" if step == "draft" else "submit"
+                reply = post_form(client, survey, iscm, answers[step], action=action, version=version)
+        assert reply.status_code == 302, step
+        counts[step] = len(queries)
+    return counts
+
+
+def test_a_submission_round_costs_the_same_queries_in_a_small_and_a_larger_campaign(
+    survey, iscm, other_iscm, focal_point, other_focal_point, django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    from analytics.services import aggregates_differences, aggregates_recompute
+
+    aggregates_recompute(campaign_id=survey.campaign.pk)  # the campaign's figures exist, as in a live one
+    first, second = Client(), Client()
+    first.force_login(focal_point)
+    second.force_login(other_focal_point)
+    fixtures = (django_capture_on_commit_callbacks, django_assert_max_num_queries)
+    small = _submission_round_queries(first, survey, iscm, *fixtures)
+    for n in range(30):
+        someone = factories.IscmFactory(acronym=f"BIG{n:02d}")
+        factories.invite(survey.campaign, someone)
+        services.response_submit(
+            response=factories.ResponseFactory(campaign=survey.campaign, iscm=someone),
+            user=None,
+            answers=complete_answers(goals=[str(1 + n % 5)], notes=f"Response {n}"),
+            expected_version=None,
+        )
+    large = _submission_round_queries(second, survey, other_iscm, *fixtures)
+
+    assert small == large, (small, large)
+    assert Response.objects.get(campaign=survey.campaign, iscm=other_iscm).status == Response.Status.SUBMITTED
+    assert aggregates_differences(campaign_id=survey.campaign.pk) == 0  # exact at commit, no rebuild

@@ -1,0 +1,31 @@
+"""A choice added to a shared list (SDG, GCM, …) while campaigns use it: their figures are rebuilt.
+
+Submissions keep the stored figures exact by moving existing rows (one per question and choice, written
+by the rebuild); a choice added afterwards has no row yet, so the campaigns whose questionnaires use
+its list are marked stale, and their next writes request the rebuild that adds the row. Own choices
+of published questions cannot be added (published questionnaires are frozen); deleting a choice
+deletes its stored rows with it (and a ticked choice cannot be deleted).
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from questionnaires.models import Choice
+
+from .models import CampaignStats
+from .services import aggregates_request_recompute
+
+
+@receiver(post_save, sender=Choice, dispatch_uid="analytics_choice_added")
+def choice_added(sender, instance: Choice, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw or not instance.choice_list_id:
+        return
+    campaign_ids = (
+        CampaignStats.objects.filter(campaign__questionnaire__questions__choice_list_id=instance.choice_list_id)
+        .values_list("campaign_id", flat=True)
+        .distinct()
+    )
+    for campaign_id in campaign_ids:
+        aggregates_request_recompute(campaign_id=campaign_id)
