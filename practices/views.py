@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from questionnaires.models import Answer
@@ -170,7 +171,10 @@ def split(request: HttpRequest, answer_id: int) -> HttpResponse:
             made = services.practices_create_from_answer(
                 answer=answer, items=[form.practice_data() for form in kept], user=request.user
             )
-            messages.success(request, _("%(count)s practices saved.") % {"count": len(made)})
+            messages.success(
+                request,
+                ngettext("%(count)s practice saved.", "%(count)s practices saved.", len(made)) % {"count": len(made)},
+            )
             return redirect("practices:sources")
         if not kept:
             messages.error(request, _("Tick at least one practice to save."))
