@@ -11,6 +11,7 @@ choice code, which the page uses for the drill-down.
 
 from __future__ import annotations
 
+import datetime
 import html
 import textwrap
 from typing import Any
@@ -340,6 +341,17 @@ def response_rate_by_type(rows: list[dict[str, Any]]) -> Figure:
     return response_rate_bars(rows, title=_("Response rate by ISCM type"))
 
 
+def _date_label(iso_date: str) -> str:
+    return formats.date_format(datetime.date.fromisoformat(iso_date), "DATE_FORMAT")
+
+
+def _date_ticks(iso_dates: list[str], most: int = 5) -> dict[str, list[str]]:
+    """At most `most` ticks, evenly spread over the submission days, labelled in the page's date style."""
+    step = max(1, -(-len(iso_dates) // most))
+    chosen = iso_dates[::step]
+    return {"tickmode": "array", "tickvals": chosen, "ticktext": [_date_label(day) for day in chosen]}
+
+
 def submissions_over_time(points: list[dict[str, Any]], *, invited: int | None = None) -> Figure:
     """Cumulative responded responses by day of submission; a dotted line at the number invited."""
     title = _("Submissions over time")
@@ -351,8 +363,9 @@ def submissions_over_time(points: list[dict[str, Any]], *, invited: int | None =
         "line": {"shape": "hv", "color": PRIMARY, "width": 3},
         "x": [point["date"] for point in points],
         "y": [point["cumulative"] for point in points],
-        "customdata": [[point["count"]] for point in points],
-        "hovertemplate": "%{x|%d %b %Y}<br>"
+        # dates written server-side in the page's date style (Plotly would write English months)
+        "customdata": [[point["count"], _date_label(point["date"])] for point in points],
+        "hovertemplate": "%{customdata[1]}<br>"
         + html.escape(_("Submitted that day"))
         + ": %{customdata[0]}<br>"
         + html.escape(_("Total"))
@@ -366,6 +379,7 @@ def submissions_over_time(points: list[dict[str, Any]], *, invited: int | None =
         "xaxis": {
             "type": "date",
             "title": {"text": html.escape(_("Date of submission"))},
+            **_date_ticks([point["date"] for point in points]),
             "gridcolor": "#e9ecef",
             "automargin": True,
             "fixedrange": True,

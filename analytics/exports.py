@@ -13,6 +13,8 @@ import csv
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from questionnaires.csv_io import csv_safe  # the one rule, shared with the responses' exports
+
 from .numbers import percent_text
 
 AGGREGATE_COLUMNS = [
@@ -28,14 +30,6 @@ AGGREGATE_COLUMNS = [
 ]
 RATE_COLUMNS = ["group", "label", "invited", "responded", "rate"]
 SUBMISSION_COLUMNS = ["date", "submitted", "cumulative"]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(text: str) -> str:
-    """Keep spreadsheets from running a cell as a formula: prefix ' to = + - @ tab CR at the start."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def aggregate_csv_rows(rows: Iterable[dict[str, Any]]) -> Iterable[list[object]]:
     """`selectors.aggregate_rows` (or one question's choices with question/base/selections) → CSV rows."""

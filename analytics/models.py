@@ -4,7 +4,9 @@ Percentages are derived on read (count/base, count/selections), so nothing store
 """
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from questionnaires.models import Campaign, Choice, Question
@@ -83,6 +85,9 @@ class ReportFile(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the running job (a dead worker stops it)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -95,3 +100,39 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.format} {self.language} ({self.status})"
+
+
+class PublishedReport(models.Model):
+    """A version of the survey summary report that the coordinator published: what observers see.
+
+    Frozen when published: the report as HTML (rendered from the figures of that moment), its charts and
+    copies of its PDF and DOCX files. A later recompute or regeneration changes the coordinator's draft,
+    not this; observers see the newest version until the coordinator publishes another.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="published_reports")
+    version = models.PositiveIntegerField()
+    language = models.CharField(max_length=5, default="en")
+    html = models.TextField(help_text="The report's body as published (rendered with auto-escaping).")
+    figures = models.JSONField(default=dict, encoder=DjangoJSONEncoder, help_text="The charts' Plotly figures.")
+    pdf = models.FileField(upload_to="reports/published/")
+    docx = models.FileField(upload_to="reports/published/")
+    figures_as_of = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="published_report_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} v{self.version} ({self.language})"
+
+    @property
+    def publisher_name(self) -> str:
+        user = self.published_by
+        return (user.get_full_name() or user.username) if user is not None else "—"

@@ -70,11 +70,17 @@ def document_html(report: dict[str, Any]) -> str:
 # --- The browser ------------------------------------------------------------------------------------
 
 
+# While the browser works, the last progress is reported again this often: the job's heartbeat, by
+# which a job whose worker died is told from a slow one (report_tasks._is_dead).
+HEARTBEAT_SECONDS = 5.0
+
+
 def _in_thread(work: Callable[[Progress], Any], progress: Progress) -> Any:
     """Run `work(record)` in a fresh thread (no asyncio loop, whatever the caller's) and return its result.
 
     `work` records its progress with `record(percent)`; the caller's `progress` is called with it from the
-    caller's thread (where database writes are allowed) while it waits.
+    caller's thread (where database writes are allowed) while it waits, when it changes and at least every
+    HEARTBEAT_SECONDS.
     """
     recorded: list[int] = []
     outcome: dict[str, Any] = {}
@@ -88,10 +94,13 @@ def _in_thread(work: Callable[[Progress], Any], progress: Progress) -> Any:
     thread = threading.Thread(target=target, name="report-render", daemon=True)
     thread.start()
     reported = None
+    reported_at = time.monotonic()
     while thread.is_alive():
         thread.join(0.25)
-        if recorded and recorded[-1] != reported:
-            reported = recorded[-1]
+        latest = recorded[-1] if recorded else None
+        if latest is not None and (latest != reported or time.monotonic() - reported_at >= HEARTBEAT_SECONDS):
+            reported = latest
+            reported_at = time.monotonic()
             progress(reported)
     if "error" in outcome:
         raise outcome["error"]
@@ -107,6 +116,7 @@ def _with_charts(html: str, work: Callable[[Any, Progress], Any], progress: Prog
     if not Path(executable).exists():
         raise RenderError(f"Chromium not found at {executable} (set CHROMIUM_PATH)")
     started = time.monotonic()
+    progress(20)  # from now on the heartbeat runs, browser start-up included
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

@@ -35,9 +35,11 @@ CONTENT_TYPES = {
     ReportFile.Format.PDF: "application/pdf",
     ReportFile.Format.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-# A job still pending or running after this long is taken for dead (worker lost, publish lost): a new
-# request starts it again. Longer than the task's hard time limit.
+# A job still pending after this long is taken for dead (publish lost, worker lost before it started): a
+# new request starts it again. Longer than the task's hard time limit.
 JOB_STALE_AFTER = datetime.timedelta(minutes=10)
+# A running job beats (`heartbeat_at`) at every progress and at least every few seconds while the browser
+# works (report_render.HEARTBEAT_SECONDS); one silent for REPORT_HEARTBEAT_TIMEOUT_SECONDS lost its worker.
 PUBLISH_FAILED = "publish_failed"
 FIGURES_CHANGED = "figures_changed"
 BUSY = (ReportFile.Status.PENDING, ReportFile.Status.RUNNING)
@@ -58,7 +60,11 @@ def figures_as_of(campaign: Campaign) -> datetime.datetime | None:
 
 
 def _is_dead(report_file: ReportFile) -> bool:
-    return report_file.status in BUSY and report_file.requested_at < timezone.now() - JOB_STALE_AFTER
+    now = timezone.now()
+    if report_file.status == ReportFile.Status.RUNNING:
+        last_sign = report_file.heartbeat_at or report_file.requested_at
+        return last_sign < now - datetime.timedelta(seconds=settings.REPORT_HEARTBEAT_TIMEOUT_SECONDS)
+    return report_file.status in BUSY and report_file.requested_at < now - JOB_STALE_AFTER
 
 
 def _current_queryset(campaign: Campaign, *, language: str, as_of: datetime.datetime | None):
@@ -110,6 +116,7 @@ def report_request(*, campaign: Campaign, fmt: str, language: str, user) -> tupl
             report_file.progress = 0
             report_file.error = ""
             report_file.finished_at = None
+            report_file.heartbeat_at = None
             report_file.requested_by = user
             report_file.requested_at = timezone.now()
             report_file.save()
@@ -132,7 +139,10 @@ def report_publish(report_file_id: int) -> bool:
 
 
 def _set_progress(report_file_id: int, percent: int) -> None:
-    ReportFile.objects.filter(pk=report_file_id, status=ReportFile.Status.RUNNING).update(progress=percent)
+    """Progress, and the heartbeat that tells a running job from a dead one."""
+    ReportFile.objects.filter(pk=report_file_id, status=ReportFile.Status.RUNNING).update(
+        progress=percent, heartbeat_at=timezone.now()
+    )
 
 
 def report_build(*, report_file_id: int) -> bool:
@@ -145,7 +155,9 @@ def report_build(*, report_file_id: int) -> bool:
     )
     if report_file is None or report_file.status in (ReportFile.Status.READY, ReportFile.Status.FAILED):
         return report_file is not None and report_file.status == ReportFile.Status.READY
-    ReportFile.objects.filter(pk=report_file_id).update(status=ReportFile.Status.RUNNING, progress=5)
+    ReportFile.objects.filter(pk=report_file_id).update(
+        status=ReportFile.Status.RUNNING, progress=5, heartbeat_at=timezone.now()
+    )
     campaign = report_file.campaign
     try:
         with translation.override(report_file.language):

@@ -14,17 +14,17 @@ Definitions (see docs/analytics.md): for a choice question and one of its choice
 from __future__ import annotations
 
 import datetime
-import math
 from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from questionnaires.models import Answer, Campaign, Choice, Invitation, Iscm, Question, Response
+from questionnaires.models import Answer, Campaign, Invitation, Iscm, Response
+from questionnaires.schema import QuestionnaireSchema, questionnaire_schema
 
 from .models import CampaignStats, ChoiceAggregate
 from .numbers import percent
@@ -130,34 +130,13 @@ def choice_display_label(list_code: str, code: str, label: str) -> str:
 # --- Choice questions ----------------------------------------------------------------------------
 
 
-def _questions(campaign: Campaign) -> list[Question]:
-    return list(
-        Question.objects.filter(questionnaire_id=campaign.questionnaire_id)
-        .select_related("section", "choice_list")
-        .order_by("section__position", "section_id", "position", "id")
-    )
-
-
-def _choices_by_question(questions: list[Question]) -> dict[int, list[Choice]]:
-    choice_questions = [q for q in questions if q.is_choice]
-    list_ids = {q.choice_list_id for q in choice_questions if q.choice_list_id}
-    own_ids = [q.id for q in choice_questions if not q.choice_list_id]
-    by_list: dict[int, list[Choice]] = defaultdict(list)
-    by_own: dict[int, list[Choice]] = defaultdict(list)
-    if not choice_questions:
-        return {}
-    for choice in Choice.objects.filter(Q(choice_list_id__in=list_ids) | Q(question_id__in=own_ids)).order_by(
-        "position", "id"
-    ):
-        if choice.choice_list_id:
-            by_list[choice.choice_list_id].append(choice)
-        else:
-            by_own[choice.question_id].append(choice)
-    return {q.id: (by_list[q.choice_list_id] if q.choice_list_id else by_own[q.id]) for q in choice_questions}
+def _schema(campaign: Campaign) -> QuestionnaireSchema:
+    return questionnaire_schema(campaign.questionnaire)
 
 
 def choice_questions(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
-    """Every choice question, in questionnaire order, with its choices' figures. Four queries.
+    """Every choice question, in questionnaire order, with its choices' figures. Two queries
+    (four while the questionnaire's schema is not cached).
 
     Unfiltered, the figures are the stored aggregates (as of `CampaignStats.computed_at`); for a
     region or ISCM type, or before the first recompute, they are counted live with the same SQL.
@@ -168,7 +147,7 @@ def choice_questions(campaign: Campaign, *, region: str = "", iscm_type: str = "
     """
     stats = CampaignStats.objects.filter(campaign=campaign).first()
     rows, _live = _count_rows(campaign, stats, region=region, iscm_type=iscm_type)
-    return _choice_questions(_questions(campaign), rows)
+    return _choice_questions(_schema(campaign), rows)
 
 
 def _count_rows(
@@ -181,23 +160,18 @@ def _count_rows(
     return choice_counts_live(campaign, region=region, iscm_type=iscm_type), True
 
 
-def _choice_questions(questions: list[Question], rows: list[dict[str, int]]) -> list[dict[str, Any]]:
-    choices_by_question = _choices_by_question(questions)
-    if not choices_by_question:
-        return []
+def _choice_questions(schema: QuestionnaireSchema, rows: list[dict[str, int]]) -> list[dict[str, Any]]:
     by_key = {(row["question_id"], row["choice_id"]): row for row in rows}
     per_question = {row["question_id"]: row for row in rows}
 
     result = []
-    for question in questions:
-        if question.id not in choices_by_question:
-            continue
+    for question in schema.choice_questions():
         totals = per_question.get(question.id, {})
         base = int(totals.get("base", 0))
         selections = int(totals.get("selections", 0))
-        list_code = question.choice_list.code if question.choice_list_id else ""
+        list_code = question.choice_list
         choices = []
-        for choice in choices_by_question[question.id]:
+        for choice in question.choices:
             row = by_key.get((question.id, choice.id))
             count = int(row["count"]) if row else 0
             choices.append(
@@ -223,7 +197,7 @@ def _choice_questions(questions: list[Question], rows: list[dict[str, int]]) -> 
                 "code": question.code,
                 "label": question.label,
                 "type": question.type,
-                "section": question.section.title,
+                "section": question.section_title,
                 "choice_list": list_code,
                 "base": base,
                 "selections": selections,
@@ -333,7 +307,7 @@ def campaign_timing(campaign: Campaign, *, now: datetime.datetime | None = None)
     now = now or timezone.now()
     status = campaign.status_at(now)
     close = campaign.effective_close
-    days_left = math.ceil((close - now).total_seconds() / 86400) if status == Campaign.Status.OPEN else None
+    days_left = campaign.days_left_at(now)
     return {
         "status": status,
         "status_label": str(Campaign.Status(status).label),
@@ -360,7 +334,14 @@ def submissions_over_time(
     points = []
     for row in rows:
         cumulative += row["n"]
-        points.append({"date": row["day"].isoformat(), "count": row["n"], "cumulative": cumulative})
+        points.append(
+            {
+                "date": row["day"].isoformat(),
+                "label": formats.date_format(row["day"], "DATE_FORMAT"),  # the page's date style
+                "count": row["n"],
+                "cumulative": cumulative,
+            }
+        )
     return points
 
 
@@ -403,15 +384,8 @@ def text_answers(
 ) -> list[dict[str, Any]]:
     """Each text question with every responded answer and its ISCM (two queries). Raw responses: the
     caller must have checked `can_view_all_responses`. `search` matches the text, case-insensitively."""
-    questions = [
-        q
-        for q in Question.objects.filter(
-            questionnaire_id=campaign.questionnaire_id, type__in=Question.TEXT_TYPES
-        )
-        .select_related("section")
-        .order_by("section__position", "section_id", "position", "id")
-        if not question_code or q.code == question_code
-    ]
+    schema = _schema(campaign)
+    questions = [q for q in schema.text_questions() if not question_code or q.code == question_code]
     answers = (
         Answer.objects.filter(
             response__in=_responded(campaign, region=region, iscm_type=iscm_type),
@@ -430,7 +404,7 @@ def text_answers(
             {"iscm": iscm.acronym, "iscm_name": iscm.display_name, "region": iscm.region, "text": answer.text}
         )
     return [
-        {"code": q.code, "label": q.label, "section": q.section.title, "answers": by_question.get(q.id, [])}
+        {"code": q.code, "label": q.label, "section": q.section_title, "answers": by_question.get(q.id, [])}
         for q in questions
     ]
 
@@ -445,23 +419,19 @@ def choice_drilldown(
 
     Names individual ISCMs' answers: the caller must have checked `can_view_all_responses`.
     """
-    question = (
-        Question.objects.filter(questionnaire_id=campaign.questionnaire_id, code=question_code)
-        .select_related("choice_list")
-        .first()
-    )
+    question = _schema(campaign).question(question_code)
     if question is None or not question.is_choice:
         return None
-    choice = question.choices_queryset().filter(code=choice_code).first()
+    choice = question.choice(choice_code)
     if choice is None:
         return None
     responses = (
         _responded(campaign, region=region, iscm_type=iscm_type)
-        .filter(answer_choices__question=question, answer_choices__choice=choice)
+        .filter(answer_choices__question_id=question.id, answer_choices__choice_id=choice.id)
         .select_related("iscm")
         .order_by("iscm__acronym")
     )
-    list_code = question.choice_list.code if question.choice_list_id else ""
+    list_code = question.choice_list
     iscms = [
         {
             "acronym": r.iscm.acronym,
@@ -511,8 +481,9 @@ def dashboard_data(
     iscm_type: str = "",
     groups: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Everything the dashboard shows, as plain data, in a fixed number of queries (eight; six when
-    the caller passes the `response_groups` it already read, e.g. for the region filter).
+    """Everything the dashboard shows, as plain data, in a fixed number of queries (six with the
+    questionnaire's schema cached; four when the caller passes the `response_groups` it already read,
+    e.g. for the region filter).
 
     Keys: filters, filtered, timing, kpis (invited, responded, rate), by_region, by_type,
     over_time, questions (see `choice_questions`), text_questions (code, label, answers count),
@@ -520,11 +491,11 @@ def dashboard_data(
     """
     filtered = _is_filtered(region, iscm_type)
     stats = CampaignStats.objects.filter(campaign=campaign).first()
-    questions = _questions(campaign)
+    schema = _schema(campaign)
     rows, live = _count_rows(campaign, stats, region=region, iscm_type=iscm_type)
-    choice_data = _choice_questions(questions, rows)
+    choice_data = _choice_questions(schema, rows)
     rates = response_rates(campaign, region=region, iscm_type=iscm_type, groups=groups)
-    text_questions = [q for q in questions if q.type in Question.TEXT_TYPES]
+    text_questions = schema.text_questions()
     text_counts = _text_answer_counts(
         campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type
     )
@@ -541,7 +512,7 @@ def dashboard_data(
             {
                 "code": q.code,
                 "label": q.label,
-                "section": q.section.title,
+                "section": q.section_title,
                 "answers": text_counts.get(q.id, 0),
             }
             for q in text_questions

@@ -50,6 +50,11 @@ def _requested_at_expression(now: datetime.datetime) -> models.Expression:
     )
 
 
+def aggregates_on_answers_changed(sender, *, campaign_id: int, **kwargs) -> None:
+    """Receiver of `questionnaires.signals.answers_changed`: the campaign's figures must be rebuilt."""
+    aggregates_request_recompute(campaign_id=campaign_id)
+
+
 def aggregates_request_recompute(*, campaign_id: int) -> None:
     """Mark the campaign's figures stale and, once the caller's transaction commits, enqueue a rebuild.
 

@@ -17,4 +17,11 @@ urlpatterns = [
         views_report.report_download,
         name="report_download",
     ),
+    path("campaigns/<slug:slug>/report/publish/", views_report.report_publish, name="report_publish"),
+    path("campaigns/<slug:slug>/report/published/", views_report.report_published, name="report_published"),
+    path(
+        "campaigns/<slug:slug>/report/published/download/<str:fmt>/",
+        views_report.report_published_download,
+        name="report_published_download",
+    ),
 ]

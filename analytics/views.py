@@ -1,7 +1,8 @@
 """Dashboard pages: thin views over `selectors` (reads), `charts` (figures) and one service (recompute).
 
-Who sees what (see docs/analytics.md):
-- dashboard, chart data and aggregates CSV: coordinators and observers (`can_view_dashboards`);
+Who sees what (see docs/analytics.md and docs/security.md):
+- dashboard, chart data and aggregates CSV: coordinators and observers (`can_view_dashboards`); for
+  observers, the figures of a selection only where `disclosure.figures_shown` allows them;
 - drill-down (which ISCMs selected a choice) and the free-text browser: coordinators only
   (`can_view_all_responses`), because both show individual ISCMs' answers, and observers may view
   dashboards and reports but no raw responses;
@@ -26,16 +27,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from questionnaires.csv_io import csv_download_response
 from questionnaires.models import Campaign, Iscm
 from questionnaires.selectors import can_view_all_responses, can_view_dashboards, is_coordinator
 
-from . import charts, exports, selectors
+from . import charts, disclosure, exports, selectors
 from .services import aggregates_recompute
 
 FIXED_CHARTS = ("response-rate-region", "response-rate-type", "submissions")
-# Observers see no individual answers. Figures of a filtered subset with fewer responses than this would
-# show one or two ISCMs' answers (e.g. the only global process), so they are withheld from observers.
-MIN_SUBSET_RESPONSES = 3
+# Participation (who responded, per region and type) is shown to everyone who sees the dashboard; the
+# other charts are sums of answers, subject to disclosure control.
+PARTICIPATION_CHARTS = ("response-rate-region", "response-rate-type")
 
 
 def _campaign_view(allowed: Callable[[Any], bool]):
@@ -81,14 +83,18 @@ def _filter_query(filters: dict[str, str]) -> str:
     return urlencode({key: value for key, value in filters.items() if value})
 
 
-def _answers_withheld(
-    user, campaign: Campaign, filters: dict[str, str], responded: int | None = None
-) -> bool:
-    if can_view_all_responses(user) or not (filters["region"] or filters["iscm_type"]):
-        return False
-    if responded is None:
-        responded = selectors.response_rates(campaign, **filters)["responded"]
-    return responded < MIN_SUBSET_RESPONSES
+def _answers_withheld(user, filters: dict[str, str], groups: list[dict[str, Any]]) -> bool:
+    return not disclosure.figures_shown(user, groups, **filters)
+
+
+def _withhold(data: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's data without the figures that are sums of answers (participation stays)."""
+    return {
+        **data,
+        "questions": [],
+        "over_time": [],
+        "text_questions": [{**question, "answers": None} for question in data["text_questions"]],
+    }
 
 
 @require_GET
@@ -97,10 +103,12 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     groups = selectors.response_groups(campaign)
     form, filters = _filters(request, campaign, groups)
     data = selectors.dashboard_data(campaign, **filters, groups=groups)
-    withheld = _answers_withheld(request.user, campaign, filters, data["kpis"]["responded"])
+    withheld = _answers_withheld(request.user, filters, groups)
     if withheld:
-        data = {**data, "questions": []}
+        data = _withhold(data)
     figures = charts.dashboard_figures(data, questionnaire_slug=campaign.questionnaire.slug)
+    if withheld:
+        figures = {key: figure for key, figure in figures.items() if key in PARTICIPATION_CHARTS}
     sections: list[dict[str, Any]] = []
     for question in data["questions"]:
         if not sections or sections[-1]["title"] != question["section"]:
@@ -122,7 +130,7 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "can_drilldown": can_view_all_responses(request.user),
             "can_recompute": is_coordinator(request.user),
             "withheld": withheld,
-            "min_subset": MIN_SUBSET_RESPONSES,
+            "min_subset": disclosure.minimum_respondents(),
         },
     )
 
@@ -172,24 +180,23 @@ def texts(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download_response(exports.csv_lines(rows), filename)
 
 
 @require_GET
 @_campaign_view(can_view_dashboards)
 def chart_data(request: HttpRequest, campaign: Campaign, chart: str) -> HttpResponse:
     """The CSV behind one chart (with the page's filters): rates, submissions or a question's aggregates."""
-    _form, filters = _filters(request, campaign)
-    if chart in ("response-rate-region", "response-rate-type"):
-        rates = selectors.response_rates(campaign, **filters)
+    groups = selectors.response_groups(campaign)
+    _form, filters = _filters(request, campaign, groups)
+    if chart in PARTICIPATION_CHARTS:
+        rates = selectors.response_rates(campaign, **filters, groups=groups)
         rows = exports.rate_csv_rows(rates["by_region" if chart == "response-rate-region" else "by_type"])
+    elif _answers_withheld(request.user, filters, groups):
+        raise PermissionDenied
     elif chart == "submissions":
         rows = exports.submission_csv_rows(selectors.submissions_over_time(campaign, **filters))
     else:
-        if _answers_withheld(request.user, campaign, filters):
-            raise PermissionDenied
         question = selectors.choice_question(campaign, chart, **filters)
         if question is None:
             raise Http404(_("No such chart."))
@@ -201,8 +208,9 @@ def chart_data(request: HttpRequest, campaign: Campaign, chart: str) -> HttpResp
 @_campaign_view(can_view_dashboards)
 def aggregates_csv(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """All aggregates, as `manage.py export_aggregates` writes them (with the page's filters, if any)."""
-    _form, filters = _filters(request, campaign)
-    if _answers_withheld(request.user, campaign, filters):
+    groups = selectors.response_groups(campaign)
+    _form, filters = _filters(request, campaign, groups)
+    if _answers_withheld(request.user, filters, groups):
         raise PermissionDenied
     rows = exports.aggregate_csv_rows(selectors.aggregate_rows(campaign, **filters))
     return _csv_response(rows, f"{campaign.slug}-aggregates.csv")

@@ -1,7 +1,10 @@
-"""The survey summary report: the page, its PDF / Word downloads and their generation status.
+"""The survey summary report: the coordinator's draft (page, PDF / Word generation, status, downloads),
+its publication, and the published versions that observers read.
 
-Who: coordinators and observers (`can_view_dashboards`: "may view dashboards and reports"); focal points
-and anyone else 403; anonymous visitors are sent to the login page. See docs/report.md.
+Who: the draft, its generation, status, downloads and publishing: coordinators (`is_coordinator`); an
+observer who opens the draft's URL is sent to the published version. Published versions: everyone who
+may view dashboards and reports (`can_view_dashboards`). Focal points and anyone else 403; anonymous
+visitors are sent to the login page. See docs/report.md.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,22 +36,35 @@ from .report_tasks import (
     report_language,
     report_request,
 )
+from .selectors_report import published_report_current, published_reports
+from .services_report import ReportNotReady, report_publish_version
 
 FORMATS = [ReportFile.Format.PDF, ReportFile.Format.DOCX]
 
 
-def _report_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, then `can_view_dashboards` or 403, then the campaign or 404."""
+def _campaign_view(allowed: Callable[[Any], bool]):
+    """Login required, then `allowed(user)` or 403, then the campaign or 404."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        if not can_view_dashboards(request.user):
-            raise PermissionDenied
-        campaign = get_object_or_404(Campaign.objects.select_related("questionnaire"), slug=slug)
-        return view(request, campaign, *args, **kwargs)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+            if not allowed(request.user):
+                raise PermissionDenied
+            campaign = get_object_or_404(Campaign.objects.select_related("questionnaire"), slug=slug)
+            return view(request, campaign, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+_report_view = _campaign_view(is_coordinator)  # the draft and everything that makes or publishes it
+_published_view = _campaign_view(can_view_dashboards)
+
+
+def _report_url(campaign: Campaign, anchor: str = "#report-downloads") -> str:
+    return reverse("analytics:report", kwargs={"slug": campaign.slug}) + anchor
 
 
 def _format(fmt: str) -> str:
@@ -69,19 +86,84 @@ def _downloads(campaign: Campaign, language: str) -> list[dict[str, Any]]:
 
 
 @require_GET
-@_report_view
+@_published_view
 def report(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """The coordinator's draft; readers who may not see drafts are sent to the published version."""
+    if not is_coordinator(request.user):
+        return redirect("analytics:report_published", slug=campaign.slug)
     composed = report_compose(report_data(campaign))
+    downloads = _downloads(campaign, report_language())
+    versions = published_reports(campaign)
     return render(
         request,
         "analytics/report.html",
         {
             "campaign": campaign,
             "report": composed,
-            "downloads": _downloads(campaign, report_language()),
+            "downloads": downloads,
+            "can_manage": True,
+            "published": versions[0] if versions else None,
+            "can_publish": all(item["status"] == ReportFile.Status.READY for item in downloads)
+            and not composed["is_stale"],
+        },
+    )
+
+
+@require_POST
+@_report_view
+def report_publish(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Publish the draft as it is now (page, PDF, DOCX), in the coordinator's language."""
+    try:
+        published = report_publish_version(campaign=campaign, language=report_language(), user=request.user)
+    except ReportNotReady as problem:
+        messages.error(request, str(problem))
+        return redirect(_report_url(campaign, "#report-publish"))
+    messages.success(
+        request,
+        _("Version %(version)s of the report is published: observers now see it.") % {"version": published.version},
+    )
+    return redirect("analytics:report_published", slug=campaign.slug)
+
+
+@require_GET
+@_published_view
+def report_published(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """The published version in the reader's language (else the newest), exactly as published."""
+    versions = published_reports(campaign)
+    current = published_report_current(versions, language=report_language())
+    response = render(
+        request,
+        "analytics/report_published.html",
+        {
+            "campaign": campaign,
+            "current": current,
+            # our own template's output, auto-escaped when it was rendered at publication
+            "body": mark_safe(current.html) if current else "",
+            "figures": current.figures if current else {},
+            "versions": versions,
             "can_manage": is_coordinator(request.user),
         },
     )
+    return response
+
+
+@require_GET
+@_published_view
+def report_published_download(request: HttpRequest, campaign: Campaign, fmt: str) -> HttpResponse:
+    """The PDF or DOCX of the version `report_published` shows."""
+    fmt = _format(fmt)
+    current = published_report_current(published_reports(campaign), language=report_language())
+    if current is None:
+        raise Http404(_("No version of this report has been published."))
+    field = current.pdf if fmt == ReportFile.Format.PDF else current.docx
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404(_("That file is no longer available.")) from error
+    filename = f"{campaign.slug}-report-{current.language}-v{current.version}.{fmt}"
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
@@ -89,9 +171,7 @@ def report(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 def report_generate(request: HttpRequest, campaign: Campaign, fmt: str) -> HttpResponse:
     """Start (or join) the generation of a download; in the embedded set-up the task runs at once."""
     fmt = _format(fmt)
-    report_file, started = report_request(
-        campaign=campaign, fmt=fmt, language=report_language(), user=request.user
-    )
+    report_file, started = report_request(campaign=campaign, fmt=fmt, language=report_language(), user=request.user)
     report_file.refresh_from_db()
     label = ReportFile.Format(fmt).label
     if report_file.status == ReportFile.Status.READY:
@@ -106,7 +186,7 @@ def report_generate(request: HttpRequest, campaign: Campaign, fmt: str) -> HttpR
         )
     else:
         messages.info(request, _("The %(format)s file is already being generated.") % {"format": label})
-    return redirect(reverse("analytics:report", kwargs={"slug": campaign.slug}) + "#report-downloads")
+    return redirect(_report_url(campaign))
 
 
 @require_GET
@@ -117,12 +197,12 @@ def report_download(request: HttpRequest, campaign: Campaign, fmt: str) -> HttpR
     report_file = report_files_current(campaign, language=report_language()).get(fmt)
     if report_file is None or report_file.status != ReportFile.Status.READY or not report_file.file:
         messages.info(request, _("That file is not ready: generate it first."))
-        return redirect(reverse("analytics:report", kwargs={"slug": campaign.slug}) + "#report-downloads")
+        return redirect(_report_url(campaign))
     try:
         handle = report_file.file.open("rb")
     except FileNotFoundError:
         messages.error(request, _("That file is no longer available: generate it again."))
-        return redirect(reverse("analytics:report", kwargs={"slug": campaign.slug}) + "#report-downloads")
+        return redirect(_report_url(campaign))
     response = FileResponse(
         handle, as_attachment=True, filename=report_filename(report_file), content_type=CONTENT_TYPES[fmt]
     )

@@ -2,7 +2,7 @@
 
 Every figure comes from the function the web pages use (`analytics.selectors`, `questionnaires.csv_io`),
 so the API and `export_aggregates` cannot disagree. Who may see what is decided by the permission
-classes (api.permissions) and, for filtered figures, by `figures_withheld`.
+classes (api.permissions) and, for the figures of a selection, by `figures_withheld` (disclosure control).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import override
 
+from analytics import disclosure
 from analytics import selectors as analytics_selectors
 from analytics.numbers import percent_1dp
-from analytics.views import _answers_withheld
 from questionnaires.csv_io import codebook_rows, csv_unsafe, export_questions, wide_rows
 from questionnaires.models import Campaign, Response
+from questionnaires.schema import questionnaire_schema
 from questionnaires.selectors import responses_visible_to
 from questionnaires.selectors_campaigns import campaigns_with_counts
 from questionnaires.xlsx_io import DATE, DATETIME, NUMBER, column_kinds, excel_number, export_responses_stream
@@ -27,11 +28,11 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def figures_withheld(user: User, campaign: Campaign, *, region: str, iscm_type: str) -> bool:
-    """The dashboard's disclosure rule (no figures of fewer than 3 responding ISCMs for observers).
-
-    The one place the API asks it: when the rule moves to its own module, only this import changes.
-    """
-    return _answers_withheld(user, campaign, {"region": region, "iscm_type": iscm_type})
+    """The dashboard's disclosure control (`analytics/disclosure.py`): for observers, no figures from which
+    the answers of fewer than `DISCLOSURE_MIN_RESPONDENTS` ISCMs could be derived, alone or by differences
+    with the other selections. One query (the response counts per region and type)."""
+    groups = analytics_selectors.response_groups(campaign)
+    return not disclosure.figures_shown(user, groups, region=region, iscm_type=iscm_type)
 
 
 def campaigns() -> QuerySet[Campaign]:
@@ -95,7 +96,7 @@ def response_rates(campaign: Campaign, *, region: str = "", iscm_type: str = "")
 
 
 def codebook(campaign: Campaign, *, language: str = "en") -> list[dict[str, str]]:
-    rows = codebook_rows(export_questions(campaign.questionnaire), language=language)
+    rows = codebook_rows(questionnaire_schema(campaign.questionnaire), language=language)
     header = next(rows)
     return [dict(zip(header, (csv_unsafe(cell) for cell in row), strict=True)) for row in rows]
 

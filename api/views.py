@@ -17,6 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from analytics import disclosure
 from questionnaires.models import LANGUAGE_CODES, Campaign, Iscm, Response
 
 from . import selectors
@@ -96,7 +97,12 @@ class Aggregates(APIView):
         language = _choice(request, "language", LANGUAGE_CODES) or "en"
         if selectors.figures_withheld(request.user, campaign, **filters):
             raise PermissionDenied(
-                _("Fewer than 3 ISCMs responded in this selection: its figures would single them out.")
+                _(
+                    "The figures of this selection are withheld: fewer than %(minimum)s ISCMs responded in it, "
+                    "or comparing them with the figures of other selections would single out fewer than "
+                    "%(minimum)s ISCMs."
+                )
+                % {"minimum": disclosure.minimum_respondents()}
             )
         with override(language):
             rows = selectors.aggregates(campaign, question=request.query_params.get("question", ""), **filters)

@@ -29,8 +29,9 @@ from django.db import close_old_connections
 from analytics.models import CampaignStats, ChoiceAggregate
 from analytics.selectors import choice_counts_live
 from questionnaires.models import Campaign, Iscm, Response
-from questionnaires.selectors import response_answers, value_as_text
-from questionnaires.validation import answers_validate, questionnaire_specs
+from questionnaires.schema import questionnaire_schema
+from questionnaires.selectors import response_answers
+from questionnaires.validation import answers_validate
 
 from .answers import AnswerMaker
 from .common import ROOT, BenchContext, percentile, ratio
@@ -161,12 +162,12 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 1)
 
 
-def _normalised(specs, answers: dict[str, object]) -> dict[str, object]:
+def _normalised(schema, answers: dict[str, object]) -> dict[str, object]:
     """What the database must hold for these answers: the one validation path's cleaned values."""
-    result = answers_validate(questionnaire=None, answers=answers, final=True, specs=specs)
+    result = answers_validate(questionnaire=None, answers=answers, final=True, schema=schema)
     if not result.is_valid:
         raise ValueError(f"the load client sent invalid answers: {result.errors}")
-    return {code: value_as_text(specs[code].question, value) for code, value in result.cleaned.items()}
+    return {code: schema.questions[code].plain_value(value) for code, value in result.cleaned.items()}
 
 
 def check_answers(ctx: BenchContext, points: list[FocalPoint]) -> dict[str, Any]:
@@ -176,7 +177,7 @@ def check_answers(ctx: BenchContext, points: list[FocalPoint]) -> dict[str, Any]
         c.slug: c
         for c in Campaign.objects.filter(slug__startswith="bench-load-").select_related("questionnaire")
     }
-    specs = questionnaire_specs(next(iter(campaigns.values())).questionnaire)
+    schema = questionnaire_schema(next(iter(campaigns.values())).questionnaire)
     iscms = {iscm.acronym: iscm for iscm in Iscm.objects.filter(acronym__startswith="LOAD-")}
     checked = lost = wrong_status = 0
     problems = []
@@ -184,10 +185,10 @@ def check_answers(ctx: BenchContext, points: list[FocalPoint]) -> dict[str, Any]
         for slug, answers in point.confirmed.items():
             checked += 1
             response = Response.objects.filter(campaign=campaigns[slug], iscm=iscms[point.acronym]).first()
-            candidates = [_normalised(specs, answers)] + [
-                _normalised(specs, a) for a in point.uncertain.get(slug, [])
+            candidates = [_normalised(schema, answers)] + [
+                _normalised(schema, a) for a in point.uncertain.get(slug, [])
             ]
-            stored = response_answers(response, specs) if response else None
+            stored = response_answers(response, schema) if response else None
             if response is None or stored not in candidates:
                 lost += 1
                 problems.append(f"{point.acronym} {slug}: stored answers differ from the last submission")

@@ -24,10 +24,15 @@ import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, DisallowedHost, PermissionDenied, SuspiciousOperation
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
+from django.urls import Resolver404, resolve
+
+from .client_ip import client_ip
 
 logger = logging.getLogger("iscm.security")
 
@@ -89,7 +94,7 @@ class RequestGuardMiddleware:
                     "event": "bad_request",
                     "reason": reason,
                     "path": request.path[:200],
-                    "ip": request.META.get("REMOTE_ADDR"),
+                    "ip": client_ip(request),
                 },
             )
             return bad_request_response()
@@ -142,3 +147,112 @@ class SecurityLogMiddleware:
             },
         )
         return None  # Django answers as usual (403.html / 404.html)
+
+
+# --- Request size ---------------------------------------------------------------------------------
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+class FileNotAccepted(SuspiciousOperation):
+    """A file part sent to a URL that takes no upload."""
+
+
+class _RefuseFiles(FileUploadHandler):
+    """Upload handler of the URLs that take no file: the first file part stops the parse, before any of
+    its bytes are read or spooled; the request guard answers 400."""
+
+    def new_file(self, *args, **kwargs) -> None:
+        raise FileNotAccepted("file part sent to a URL that takes no upload")
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:  # pragma: no cover - never reached
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:  # pragma: no cover - never reached
+        return None
+
+
+def _takes_files(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return match.view_name in settings.FILE_UPLOAD_VIEWS
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body before Django reads any of it: over `MAX_REQUEST_BYTES` (or, on the upload URLs of
+    `FILE_UPLOAD_VIEWS`, `FILE_UPLOAD_MAX_REQUEST_BYTES`) by its Content-Length → 413; a body without a
+    Content-Length (chunked) → 411. Elsewhere, a multipart body may carry no file part (400).
+
+    Without it, Django spools every file part of a multipart body to a temporary file before any view,
+    CSRF check or size check runs. Install it before RequestGuardMiddleware (which parses form data).
+    The reverse proxy should cap bodies too (docs/operations.md).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in BODY_METHODS:
+            refused = self._refusal(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if not length and request.META.get("HTTP_TRANSFER_ENCODING"):
+            self._log(request, "body without Content-Length")
+            return _refusal_response(411, "400.html")
+        try:
+            size = int(length or 0)
+        except ValueError:
+            self._log(request, "invalid Content-Length")
+            return bad_request_response()
+        takes_files = _takes_files(request)
+        limit = settings.FILE_UPLOAD_MAX_REQUEST_BYTES if takes_files else settings.MAX_REQUEST_BYTES
+        if size > limit:
+            self._log(request, "body too large", size=size, limit=limit)
+            return _refusal_response(413, "413.html", {"limit_mb": max(1, limit // (1024 * 1024))})
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type == MULTIPART and not takes_files:
+            request.upload_handlers = [_RefuseFiles(request)]
+        return None
+
+    @staticmethod
+    def _log(request: HttpRequest, reason: str, **fields: object) -> None:
+        logger.warning(
+            "request refused",
+            extra={
+                "event": "bad_request",
+                "reason": reason,
+                "path": request.path[:200],
+                "ip": client_ip(request),
+                **fields,
+            },
+        )
+
+
+def _refusal_response(status: int, template: str, context: dict[str, object] | None = None) -> HttpResponse:
+    """Rendered without the request, as `bad_request_response` (no user yet at this point)."""
+    return HttpResponse(loader.render_to_string(template, context or {}), status=status)
+
+
+# --- Caching of signed-in pages ---------------------------------------------------------------------
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user (unless the view set its own):
+    pages and files of answers must not come back from the browser's cache, e.g. with the back button
+    after a logout on a shared computer. Install it after AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "iscm_survey.middleware.RequestSizeLimitMiddleware",
     "iscm_survey.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "iscm_survey.middleware.SecurityLogMiddleware",
+    "iscm_survey.middleware.NoStoreMiddleware",
     "questionnaires.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -111,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "questionnaires.auth_backends.CaseInsensitiveModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -130,7 +132,6 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
 
 # --- Sessions and security headers ----------------------------------------------------------
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(8 * 3600)))
@@ -204,6 +205,8 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish")), ("ar", _("Arabic"))]
 LANGUAGES_BIDI = ["ar"]
+# One date style per language (iscm_survey/formats/<language>/formats.py), used by every page and e-mail.
+FORMAT_MODULE_PATH = ["iscm_survey.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -246,7 +249,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ISCM Survey <no-reply
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker every task runs in-process, at once: the embedded set-up needs no service.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+# With a host name, kombu does not warn "No hostname was supplied" about a broker that is not meant to be there.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -275,6 +279,7 @@ CELERY_BEAT_SCHEDULE = {
     "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
     "aggregates-check-all": {"task": "aggregates_check_all", "schedule": crontab(hour=3, minute=17)},
     "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
+    "campaign-openings-announce": {"task": "campaign_openings_announce", "schedule": 300.0},
     "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
 }
 AGGREGATES_RECOMPUTE_COUNTDOWN = int(os.environ.get("AGGREGATES_RECOMPUTE_COUNTDOWN", "3"))
@@ -282,17 +287,43 @@ REMINDER_DAYS_BEFORE_CLOSE = [
     int(day) for day in env_list("REMINDER_DAYS_BEFORE_CLOSE", "7,2")
 ]
 
-# --- Logging: structured (key=value JSON lines) to stdout ----------------------------------
+# --- Logging: structured (JSON lines) to stdout; short human lines in development ---------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "iscm_survey.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
+    "formatters": {
+        "json": {"()": "iscm_survey.logging.JsonFormatter"},
+        "console": {"()": "iscm_survey.logging.ConsoleFormatter"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "iscm.security": {"level": "INFO"},
         "axes.apps": {"level": "WARNING"},
+        # in-process tasks of the development set-up: one "Task ... succeeded" line each is noise
+        **({"celery.app.trace": {"level": "WARNING"}} if LOG_FORMAT == "console" else {}),
     },
 }
+
+# --- Disclosure control (analytics/disclosure.py, docs/security.md) -------------------------
+# Observers get no figure from which the answers of fewer than this many responding ISCMs can be derived.
+DISCLOSURE_MIN_RESPONDENTS = int(os.environ.get("DISCLOSURE_MIN_RESPONDENTS", "3"))
+
+# --- Hardening of issue 18 (docs/security.md) -----------------------------------------------
+# Client address behind DJANGO_PROXY_COUNT trusted reverse proxies (X-Forwarded-For), for lockouts and logs.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "iscm_survey.client_ip.client_ip"
+# Lockouts counted on the lowercased e-mail, as logins match it (questionnaires/auth_backends.py).
+AXES_USERNAME_CALLABLE = "questionnaires.auth_backends.lockout_username"
+# Bodies refused on their Content-Length before any parsing (RequestSizeLimitMiddleware); file parts
+# only on the views named here, which may take up to FILE_UPLOAD_MAX_REQUEST_BYTES.
+MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
+FILE_UPLOAD_VIEWS = ["questionnaires:import_responses"]
+FILE_UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_UPLOAD_BYTES", str(21 * 1024 * 1024)))
+# A running report job with no heartbeat for this long is taken for dead (its worker died).
+REPORT_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("REPORT_HEARTBEAT_TIMEOUT_SECONDS", "60"))

@@ -22,9 +22,9 @@ from .models import (
     ResponseEvent,
     Section,
 )
+from .schema import questionnaire_schema
 from .selectors import response_answers
-from .services import questionnaire_new_version
-from .validation import questionnaire_specs
+from .services import questionnaire_new_version, response_delete, responses_delete
 from .xlsx_io import selected_workbook_response
 
 
@@ -207,16 +207,22 @@ class ResponseAdmin(admin.ModelAdmin):
         # Answers enter through the form or the import, which validate them.
         return False
 
+    # Deletes go through the services, so the figures that counted the response are marked stale.
+    def delete_model(self, request, obj):
+        response_delete(response=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        responses_delete(responses=queryset, user=request.user)
+
     @admin.display(description=_("Answers"))
     def answers_table(self, obj):
-        specs = questionnaire_specs(obj.campaign.questionnaire)
-        answers = response_answers(obj, specs)
+        schema = questionnaire_schema(obj.campaign.questionnaire)
+        answers = response_answers(obj, schema)
         rows = []
-        for code, spec in specs.items():
-            value = answers.get(code)
-            if isinstance(value, list):
-                value = " ".join(value)
-            rows.append((code, spec.question.label_en, value if value is not None else "—"))
+        for code, question in schema.questions.items():
+            shown = schema.answer_display(code, answers.get(code))
+            text = "; ".join(shown) if isinstance(shown, list) else shown
+            rows.append((code, question.label_in("en"), text or "—"))
         return format_html_join(
             "",
             '<div style="margin-bottom:.5em"><strong>{}</strong> {}<br><span style="white-space:pre-wrap">{}</span>'

@@ -28,30 +28,28 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from analytics.services import aggregates_request_recompute
-
 from .models import (
     LANGUAGE_CODES,
     Answer,
     AnswerChoice,
     Campaign,
-    Choice,
     Invitation,
     Iscm,
     Question,
     Questionnaire,
     Response,
 )
-from .selectors import value_as_text
+from .schema import ChoiceSchema, QuestionnaireSchema, QuestionSchema, SectionSchema, questionnaire_schema
 from .services import response_import
-from .validation import AnswersInvalid, answers_validate, questionnaire_specs
+from .signals import answers_changed_announce
+from .validation import AnswersInvalid, answers_validate
 
 security_logger = logging.getLogger("iscm.security")
 
@@ -104,76 +102,16 @@ def csv_unsafe(text: str) -> str:
 # --- what an export needs of the questionnaire: two queries ---------------------------------------
 
 
-@dataclass
-class ExportChoice:
-    id: int
-    code: str
-    labels: dict[str, str]
-    descriptions: dict[str, str]
-
-    def label(self, language: str) -> str:
-        return self.labels.get(language) or self.labels["en"]
-
-    def description(self, language: str) -> str:
-        return self.descriptions.get(language) or self.descriptions.get("en", "")
+def export_questions(questionnaire: Questionnaire) -> list[QuestionSchema]:
+    """The questions in questionnaire order with their choices in choice order (the schema)."""
+    return list(questionnaire_schema(questionnaire).questions.values())
 
 
-@dataclass
-class ExportQuestion:
-    question: Question
-    choices: list[ExportChoice] = field(default_factory=list)
-
-    @property
-    def code(self) -> str:
-        return self.question.code
-
-    @property
-    def is_multiple(self) -> bool:
-        return self.question.type == Question.Type.MULTIPLE_CHOICE
-
-    def columns(self) -> list[str]:
-        if self.is_multiple:
-            return [self.code, *(f"{self.code}/{choice.code}" for choice in self.choices)]
-        return [self.code]
-
-
-def export_questions(questionnaire: Questionnaire) -> list[ExportQuestion]:
-    """The questions in questionnaire order with their choices in choice order (two queries)."""
-    questions = list(
-        Question.objects.filter(questionnaire=questionnaire)
-        .select_related("section", "show_if_question")
-        .order_by("section__position", "section_id", "position", "id")
-    )
-    list_ids = {question.choice_list_id for question in questions if question.choice_list_id}
-    label_fields = [f"label_{code}" for code in LANGUAGE_CODES]
-    description_fields = [f"description_{code}" for code in LANGUAGE_CODES]
-    by_list: dict[int, list[ExportChoice]] = {}
-    by_question: dict[int, list[ExportChoice]] = {}
-    rows = (
-        Choice.objects.filter(Q(choice_list_id__in=list_ids) | Q(question__questionnaire=questionnaire))
-        .order_by("position", "id")
-        .values("id", "code", "choice_list_id", "question_id", *label_fields, *description_fields)
-    )
-    for row in rows:
-        choice = ExportChoice(
-            id=row["id"],
-            code=row["code"],
-            labels={code: row[f"label_{code}"] for code in LANGUAGE_CODES},
-            descriptions={code: row[f"description_{code}"] for code in LANGUAGE_CODES},
-        )
-        if row["choice_list_id"]:
-            by_list.setdefault(row["choice_list_id"], []).append(choice)
-        else:
-            by_question.setdefault(row["question_id"], []).append(choice)
-    result = []
-    for question in questions:
-        choices: list[ExportChoice] = []
-        if question.is_choice:
-            choices = by_list.get(question.choice_list_id, []) if question.choice_list_id else by_question.get(
-                question.id, []
-            )
-        result.append(ExportQuestion(question, choices))
-    return result
+def wide_columns(question: QuestionSchema) -> list[str]:
+    """A multiple choice has its codes column, then one 0/1 column per choice."""
+    if question.is_multiple:
+        return [question.code, *(f"{question.code}/{choice.code}" for choice in question.choices)]
+    return [question.code]
 
 
 # --- responses, answers and choices, merged as the cursors move --------------------------------
@@ -271,13 +209,11 @@ def _export_responses(responses: QuerySet[Response]) -> Iterator[ExportResponse]
     return _merge(rows, answers, choices)
 
 
-def _scalar_text(question: Question, value: tuple) -> str:
-    text, number, date = value
-    if question.type in Question.NUMBER_TYPES:
-        return "" if number is None else str(value_as_text(question, number))
-    if question.type == Question.Type.DATE:
-        return "" if date is None else date.isoformat()
-    return csv_safe(text)
+def _scalar_text(question: QuestionSchema, value: tuple) -> str:
+    if question.type in Question.NUMBER_TYPES or question.type == Question.Type.DATE:
+        plain = question.scalar_from_row(*value)
+        return "" if plain is None else str(plain)
+    return csv_safe(value[0])
 
 
 def _timestamp(moment: datetime.datetime | None) -> str:
@@ -286,29 +222,29 @@ def _timestamp(moment: datetime.datetime | None) -> str:
     return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
 
 
-def _choice_text(choice: ExportChoice, labels: str | None) -> str:
-    return choice.label(labels) if labels else choice.code
+def _choice_text(choice: ChoiceSchema, labels: str | None) -> str:
+    return choice.label_in(labels) if labels else choice.code
 
 
-def wide_header(questions: list[ExportQuestion]) -> list[str]:
-    return [*WIDE_FIXED_COLUMNS, *(column for question in questions for column in question.columns())]
+def wide_header(questions: list[QuestionSchema]) -> list[str]:
+    return [*WIDE_FIXED_COLUMNS, *(column for question in questions for column in wide_columns(question))]
 
 
 def wide_rows(
-    questions: list[ExportQuestion], responses: Iterable[ExportResponse], *, labels: str | None = None
+    questions: list[QuestionSchema], responses: Iterable[ExportResponse], *, labels: str | None = None
 ) -> Iterator[list[str]]:
     yield wide_header(questions)
     joiner = LABEL_JOINER if labels else " "
     # What each question needs, worked out once rather than once per response (this loop is the hot one).
     plan = [
         (
-            spec.question,
-            spec.question.is_choice,
-            spec.is_multiple,
-            [(choice.id, _choice_text(choice, labels)) for choice in spec.choices],
-            [""] * len(spec.choices),
+            question,
+            question.is_choice,
+            question.is_multiple,
+            [(choice.id, _choice_text(choice, labels)) for choice in question.choices],
+            [""] * len(question.choices),
         )
-        for spec in questions
+        for question in questions
     ]
     empty: set[int] = set()
     for item in responses:
@@ -339,16 +275,15 @@ def wide_rows(
 
 
 def long_rows(
-    questions: list[ExportQuestion], responses: Iterable[ExportResponse], *, labels: str | None = None
+    questions: list[QuestionSchema], responses: Iterable[ExportResponse], *, labels: str | None = None
 ) -> Iterator[list[str]]:
     yield list(LONG_COLUMNS)
     for item in responses:
         iscm = csv_safe(item.iscm)
-        for spec in questions:
-            question = spec.question
+        for question in questions:
             if question.is_choice:
                 ticked = item.choices.get(question.id, set())
-                for choice in spec.choices:
+                for choice in question.choices:
                     if choice.id in ticked:
                         yield [iscm, item.status, question.code, choice.code, csv_safe(_choice_text(choice, labels))]
             else:
@@ -357,7 +292,7 @@ def long_rows(
                     yield [iscm, item.status, question.code, "", _scalar_text(question, value)]
 
 
-def codebook_rows(questions: list[ExportQuestion], *, language: str = "en") -> Iterator[list[str]]:
+def codebook_rows(schema: QuestionnaireSchema, *, language: str = "en") -> Iterator[list[str]]:
     """Every column of the wide file, then the choices: enough to read an export without the app."""
     yield list(CODEBOOK_COLUMNS)
     with override(language):
@@ -372,39 +307,43 @@ def codebook_rows(questions: list[ExportQuestion], *, language: str = "en") -> I
         yes, no = "yes", "no"
         for column, (kind, label) in fixed.items():
             yield [column, "", "", kind, "", "", "", "", "", csv_safe(label), ""]
-        for spec in questions:
-            question = spec.question
-            condition = ""
-            if question.show_if_question_id:
-                condition = f"{question.show_if_question.code}: {' '.join(question.show_if_values)}"
+        for section in schema.sections:
+            yield from _codebook_question_rows(section, yes, no, language)
+
+
+def _codebook_question_rows(section: SectionSchema, yes: str, no: str, language: str) -> Iterator[list[str]]:
+    for question in section.questions:
+        condition = ""
+        if question.show_if:
+            condition = f"{question.show_if}: {' '.join(question.show_if_values)}"
+        yield [
+            question.code,
+            question.code,
+            "",
+            question.type,
+            yes if question.required else no,
+            "" if question.max_choices is None else str(question.max_choices),
+            "" if question.effective_max_length is None else str(question.effective_max_length),
+            condition,
+            csv_safe(section.title),
+            csv_safe(question.label),
+            csv_safe(question.help),
+        ]
+        for choice in question.choices:
+            column = f"{question.code}/{choice.code}" if question.is_multiple else question.code
             yield [
+                column,
                 question.code,
-                question.code,
+                choice.code,
+                "choice",
                 "",
-                question.type,
-                yes if question.required else no,
-                "" if question.max_choices is None else str(question.max_choices),
-                "" if question.effective_max_length is None else str(question.effective_max_length),
-                condition,
-                csv_safe(question.section.title),
-                csv_safe(question.label),
-                csv_safe(question.help),
+                "",
+                "",
+                "",
+                "",
+                csv_safe(choice.label_in(language)),
+                csv_safe(choice.description_in(language)),
             ]
-            for choice in spec.choices:
-                column = f"{question.code}/{choice.code}" if spec.is_multiple else question.code
-                yield [
-                    column,
-                    question.code,
-                    choice.code,
-                    "choice",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    csv_safe(choice.label(language)),
-                    csv_safe(choice.description(language)),
-                ]
 
 
 # --- bytes out -----------------------------------------------------------------------------------
@@ -491,7 +430,7 @@ def responses_csv(
 
 def codebook_csv(*, questionnaire: Questionnaire, language: str = "en", bom: bool = False) -> Iterator[bytes]:
     language = _labels_language(language) or "en"
-    return csv_bytes(codebook_rows(export_questions(questionnaire), language=language), bom=bom)
+    return csv_bytes(codebook_rows(questionnaire_schema(questionnaire), language=language), bom=bom)
 
 
 def export_filename(campaign: Campaign, what: str) -> str:
@@ -543,7 +482,8 @@ def logged_stream(chunks: Iterator[bytes], counter: RowCounter, **log_fields) ->
         export_log(rows=max(counter.rows, 0), complete=complete, **log_fields)
 
 
-def _streaming_response(chunks: Iterator[bytes], filename: str) -> StreamingHttpResponse:
+def csv_download_response(chunks: Iterable[bytes] | Iterable[str], filename: str) -> StreamingHttpResponse:
+    """Every CSV download, responses or figures: an attachment that is never sniffed nor cached."""
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -580,7 +520,7 @@ def campaign_export_response(
         export_format=export_format,
         statuses=statuses,
     )
-    return _streaming_response(logged, export_filename(campaign, f"responses-{export_format}"))
+    return csv_download_response(logged, export_filename(campaign, f"responses-{export_format}"))
 
 
 def responses_export_response(
@@ -614,18 +554,18 @@ def responses_export_response(
     logged = logged_stream(
         chunks, counter, user=user, campaign=campaign, what="responses", export_format=export_format, via="admin"
     )
-    return _streaming_response(logged, export_filename(campaign, f"selected-responses-{export_format}"))
+    return csv_download_response(logged, export_filename(campaign, f"selected-responses-{export_format}"))
 
 
 def codebook_export_response(
     *, campaign: Campaign, user: AbstractBaseUser | AnonymousUser | None, language: str = "en", bom: bool = False
 ) -> StreamingHttpResponse:
     counter = RowCounter()
-    rows = counter.wrap(codebook_rows(export_questions(campaign.questionnaire), language=language))
+    rows = counter.wrap(codebook_rows(questionnaire_schema(campaign.questionnaire), language=language))
     logged = logged_stream(
         csv_bytes(rows, bom=bom), counter, user=user, campaign=campaign, what="codebook", export_format="codebook"
     )
-    return _streaming_response(logged, export_filename(campaign, "codebook"))
+    return csv_download_response(logged, export_filename(campaign, "codebook"))
 
 
 # --- import --------------------------------------------------------------------------------------
@@ -735,18 +675,15 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
     if problem:
         report.problems.append(problem)
         return [], report
-    specs = questionnaire_specs(campaign.questionnaire)
+    schema = questionnaire_schema(campaign.questionnaire)
     try:
         header = [cell.strip().lstrip(BOM) for cell in next(records)]
     except csv.Error as error:
         report.problems.append(Problem(1, "", "", _("This file cannot be read as CSV (%(error)s).") % {"error": error}))
         return [], report
-    known = set(WIDE_FIXED_COLUMNS) | set(specs)
+    known = set(WIDE_FIXED_COLUMNS) | set(schema.questions)
     indicator_columns = {
-        f"{code}/{choice}"
-        for code, spec in specs.items()
-        if spec.question.type == Question.Type.MULTIPLE_CHOICE
-        for choice in spec.choice_codes
+        column for question in schema.questions.values() if question.is_multiple for column in wide_columns(question)
     }
     if "iscm" not in header:
         report.problems.append(
@@ -778,7 +715,7 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
                     % {"column": column},
                 )
             )
-    missing = [code for code in specs if code not in seen_columns]
+    missing = [code for code in schema.questions if code not in seen_columns]
     if missing:
         report.problems.append(
             Problem(
@@ -825,7 +762,7 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
                 number=number,
                 cells=cells,
                 campaign=campaign,
-                specs=specs,
+                schema=schema,
                 invited=invited,
                 registry=registry,
                 stored=stored,
@@ -848,7 +785,7 @@ def _check_row(
     number: int,
     cells: dict[str, str],
     campaign: Campaign,
-    specs,
+    schema: QuestionnaireSchema,
     invited: dict[str, Iscm],
     registry: set[str],
     stored: dict[int, tuple[str, datetime.datetime | None]],
@@ -918,12 +855,12 @@ def _check_row(
     if status == Response.Status.DRAFT:
         submitted_at = None
 
-    answers = {code: csv_unsafe(cells.get(code, "")) for code in specs}
+    answers = {code: csv_unsafe(cells.get(code, "")) for code in schema.questions}
     result = answers_validate(
         questionnaire=campaign.questionnaire,
         answers=answers,
         final=status != Response.Status.DRAFT,
-        specs=specs,
+        schema=schema,
     )
     for code, messages in result.errors.items():
         for message in messages:
@@ -961,7 +898,7 @@ def responses_import_csv(
         return report
     rows, report = responses_import_check(campaign=campaign, data=data)
     if report.ok:
-        specs = questionnaire_specs(campaign.questionnaire)
+        schema = questionnaire_schema(campaign.questionnaire)
         importer = user if user is not None and user.is_authenticated else None
         stored = set(Response.objects.filter(campaign=campaign).values_list("iscm_id", flat=True))
         try:
@@ -975,7 +912,7 @@ def responses_import_csv(
                             answers=row.answers,
                             status=row.status,
                             submitted_at=row.submitted_at,
-                            specs=specs,
+                            schema=schema,
                             recompute=False,
                         )
                     except AnswersInvalid as error:
@@ -993,7 +930,7 @@ def responses_import_csv(
                     else:
                         report.updated.append(row.iscm.acronym)
                 if report.created or report.updated:
-                    aggregates_request_recompute(campaign_id=campaign.pk)  # once for the whole file
+                    answers_changed_announce(campaign_id=campaign.pk)  # once for the whole file
         except _Rollback as rollback:
             report.problems.extend(rollback.problems)
             report.created, report.updated, report.unchanged = [], [], []

@@ -1,4 +1,5 @@
-"""E-mails of the focal-point side: the confirmation sent when a response is submitted.
+"""E-mails about a response: the confirmation sent when it is submitted, and the coordinator's review
+(returned for revision, validated) sent to the ISCM's focal points.
 
 The view registers the e-mail with `response_confirmation_enqueue`; it is published to Celery only
 once the transaction commits, and a broker that is down never fails the submission: the error is
@@ -11,14 +12,14 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from iscm_survey.publish import task_publish_on_commit
 
-from .models import Membership, Response
+from .models import Invitation, Membership, Profile, Response, ResponseEvent
 
 logger = logging.getLogger(__name__)
 
@@ -75,5 +76,74 @@ def response_confirmation_send(*, response_id: int, user_id: int) -> int:
     logger.info(
         "submission confirmation sent",
         extra={"event": "confirmation_sent", "response": response_id, "recipients": 1 + len(cc)},
+    )
+    return sent
+
+
+def response_review_enqueue(*, response_id: int, version: int) -> None:
+    """E-mail the focal points the coordinator's review (the event of `version`) once the transaction commits."""
+    from .tasks import response_review_send_task
+
+    task_publish_on_commit(
+        response_review_send_task, args=[response_id, version], log_extra={"response": response_id}
+    )
+
+
+def _language_of(user) -> str:
+    try:
+        return user.profile.language or settings.LANGUAGE_CODE
+    except Profile.DoesNotExist:
+        return settings.LANGUAGE_CODE
+
+
+REVIEW_TEMPLATES = {
+    ResponseEvent.Action.RETURNED: "response_returned",
+    ResponseEvent.Action.VALIDATED: "response_validated",
+}
+
+
+def response_review_send(*, response_id: int, version: int) -> int:
+    """Tell every active focal point of the ISCM that the coordinator returned or validated the response,
+    with the coordinator's comment, each in their own language. Returns the number of messages sent."""
+    event = (
+        ResponseEvent.objects.select_related("response__campaign", "response__iscm", "user")
+        .filter(response_id=response_id, version=version, action__in=list(REVIEW_TEMPLATES))
+        .first()
+    )
+    if event is None:
+        return 0
+    response = event.response
+    campaign, iscm = response.campaign, response.iscm
+    invitation = Invitation.objects.filter(campaign=campaign, iscm=iscm).select_related("campaign").first()
+    returned = event.action == ResponseEvent.Action.RETURNED
+    page = "questionnaires:respond" if returned else "questionnaires:response_detail"
+    path = reverse(page, kwargs={"slug": campaign.slug, "acronym": iscm.acronym})
+    recipients = (
+        get_user_model()
+        .objects.filter(memberships__iscm=iscm, is_active=True)
+        .exclude(email="")
+        .select_related("profile")
+        .order_by("email")
+    )
+    messages = []
+    for user in recipients:
+        context = {
+            "user": user,
+            "response": response,
+            "campaign": campaign,
+            "iscm": iscm,
+            "comment": event.comment,
+            "deadline": invitation.deadline if invitation else campaign.effective_close,
+            "url": f"{settings.SITE_URL}{path}",
+        }
+        name = REVIEW_TEMPLATES[event.action]
+        with translation.override(_language_of(user)):
+            subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+            body = render_to_string(f"emails/{name}.txt", context)
+        messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
+    sent = (get_connection().send_messages(messages) or 0) if messages else 0
+    logger.info(
+        "review e-mailed",
+        extra={"event": "review_emailed", "response": response_id, "action": event.action, "count": sent},
     )
     return sent

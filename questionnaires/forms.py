@@ -8,122 +8,16 @@ So the fields here are deliberately lenient: they never refuse a value, they kee
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-
 from django import forms
-from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Choice, ChoiceList, Question, Questionnaire, Section
-from .validation import QuestionSpec, is_empty, question_is_shown, questionnaire_specs
+from .models import Question
+from .schema import QuestionnaireSchema, QuestionSchema, is_empty
 
 VERSION_FIELD = "version"
-
-
-# --- The questionnaire as the pages need it -------------------------------------------------------
-
-
-@dataclass
-class QuestionnaireLayout:
-    """Questions in order, grouped by section, with their choices (labels and full titles)."""
-
-    questionnaire: Questionnaire
-    specs: dict[str, QuestionSpec]
-    sections: list[Section]
-    questions_by_section: dict[int, list[Question]]
-    choices: dict[str, list[Choice]] = field(default_factory=dict)
-
-    def choice_labels(self, code: str) -> dict[str, str]:
-        return {choice.code: choice.label for choice in self.choices.get(code, [])}
-
-    def question(self, code: str) -> Question | None:
-        spec = self.specs.get(code)
-        return spec.question if spec else None
-
-
-# Published questionnaires are frozen (structure and English texts), so their layout is built once per
-# process and kept in a small LRU: the form page, the review page and the submitted copy then skip the
-# three queries and the ~90 `Choice` instances. The layout holds model instances only (every language's
-# column); labels are localised when read (`Choice.label`, ...), so one entry serves every language.
-# Translations may still change on a published questionnaire (`save(update_fields=[...])`): any save or
-# delete of a questionnaire model empties the cache of this process, and entries expire after
-# LAYOUT_CACHE_SECONDS so that the other processes (gunicorn workers) catch up too.
-LAYOUT_CACHE_SIZE = 16
-LAYOUT_CACHE_SECONDS = 300
-_layout_cache: OrderedDict[tuple[int, object], tuple[float, QuestionnaireLayout]] = OrderedDict()
-_layout_cache_lock = threading.Lock()
-
-
-def layout_cache_clear(**kwargs) -> None:
-    with _layout_cache_lock:
-        _layout_cache.clear()
-
-
-for _model in (Questionnaire, Section, Question, Choice, ChoiceList):
-    post_save.connect(layout_cache_clear, sender=_model, dispatch_uid=f"layout_cache_clear_save_{_model.__name__}")
-    post_delete.connect(layout_cache_clear, sender=_model, dispatch_uid=f"layout_cache_clear_delete_{_model.__name__}")
-
-
-def questionnaire_layout(questionnaire: Questionnaire) -> QuestionnaireLayout:
-    """The layout of a questionnaire; cached per process when published (see LAYOUT_CACHE_SIZE)."""
-    if questionnaire.pk is None or questionnaire.status != Questionnaire.Status.PUBLISHED:
-        return _questionnaire_layout_build(questionnaire)
-    key = (questionnaire.pk, questionnaire.published_at)
-    now = time.monotonic()
-    with _layout_cache_lock:
-        entry = _layout_cache.get(key)
-        if entry and now - entry[0] < LAYOUT_CACHE_SECONDS:
-            _layout_cache.move_to_end(key)
-            return replace(entry[1], questionnaire=questionnaire)
-    layout = _questionnaire_layout_build(questionnaire)
-    with _layout_cache_lock:
-        _layout_cache[key] = (now, layout)
-        _layout_cache.move_to_end(key)
-        while len(_layout_cache) > LAYOUT_CACHE_SIZE:
-            _layout_cache.popitem(last=False)
-    return layout
-
-
-def _questionnaire_layout_build(questionnaire: Questionnaire) -> QuestionnaireLayout:
-    """Three queries whatever the size: questions (with sections), choice codes, choice texts."""
-    specs = questionnaire_specs(questionnaire)
-    sections: list[Section] = []
-    by_section: dict[int, list[Question]] = {}
-    for spec in specs.values():
-        question = spec.question
-        if question.section_id not in by_section:
-            by_section[question.section_id] = []
-            sections.append(question.section)
-        by_section[question.section_id].append(question)
-    sections.sort(key=lambda section: (section.position, section.id))
-
-    list_ids = {spec.question.choice_list_id for spec in specs.values() if spec.question.choice_list_id}
-    choice_rows = Choice.objects.filter(choice_list_id__in=list_ids) | Choice.objects.filter(
-        question__questionnaire=questionnaire
-    )
-    by_list: dict[int, list[Choice]] = {}
-    by_question: dict[int, list[Choice]] = {}
-    for choice in choice_rows.order_by("position", "id"):
-        if choice.choice_list_id:
-            by_list.setdefault(choice.choice_list_id, []).append(choice)
-        else:
-            by_question.setdefault(choice.question_id, []).append(choice)
-    choices = {}
-    for code, spec in specs.items():
-        question = spec.question
-        if question.is_choice:
-            choices[code] = (
-                by_list.get(question.choice_list_id, [])
-                if question.choice_list_id
-                else by_question.get(question.id, [])
-            )
-    return QuestionnaireLayout(questionnaire, specs, sections, by_section, choices)
 
 
 # --- Lenient fields: they collect, `answers_validate` judges ---------------------------------------
@@ -171,7 +65,7 @@ class ChoiceGridWidget(forms.CheckboxSelectMultiple):
         return option
 
 
-def _help_html(question: Question, extra: list[str]) -> SafeString:
+def _help_html(question: QuestionSchema, extra: list[str]) -> SafeString:
     """Help texts come from the questionnaire definition: escaped, line breaks kept."""
     parts = []
     if question.help:
@@ -181,17 +75,13 @@ def _help_html(question: Question, extra: list[str]) -> SafeString:
     return SafeString("".join(parts))
 
 
-def _choice_label(choice: Choice, numbered: bool) -> str:
-    return f"{choice.code}. {choice.label}" if numbered else choice.label
-
-
-def answer_field(question: Question, choices: list[Choice]) -> forms.Field:
+def answer_field(question: QuestionSchema) -> forms.Field:
     kind = question.type
     limit = question.effective_max_length
     extra_help: list[str] = []
     common = {"label": question.label, "required": question.required}
+    choices = question.choices
     if kind == Question.Type.MULTIPLE_CHOICE:
-        numbered = bool(question.choice_list_id)
         if question.max_choices:
             extra_help.append(
                 ngettext("Choose at most %(max)d option.", "Choose at most %(max)d options.", question.max_choices)
@@ -199,12 +89,12 @@ def answer_field(question: Question, choices: list[Choice]) -> forms.Field:
             )
         return AnswerMultipleChoiceField(
             **common,
-            choices=[(choice.code, _choice_label(choice, numbered)) for choice in choices],
+            choices=[(choice.code, choice.display) for choice in choices],
             widget=ChoiceGridWidget(descriptions={choice.code: choice.description for choice in choices}),
             help_text=_help_html(question, extra_help),
         )
     if kind == Question.Type.SINGLE_CHOICE:
-        options = [(choice.code, choice.label) for choice in choices]
+        options = [(choice.code, choice.display) for choice in choices]
         if not question.required:
             options.insert(0, ("", _("No answer")))
         return AnswerChoiceField(
@@ -254,17 +144,17 @@ class ResponseForm(forms.Form):
     )
 
     def __init__(
-        self, *args, layout: QuestionnaireLayout, answers: dict[str, object] | None = None, version: int = 0, **kwargs
+        self, *args, schema: QuestionnaireSchema, answers: dict[str, object] | None = None, version: int = 0, **kwargs
     ):
         initial = dict(answers or {})
         initial[VERSION_FIELD] = version
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        self.layout = layout
-        for code, spec in layout.specs.items():
+        self.schema = schema
+        for code, question in schema.questions.items():
             if code == VERSION_FIELD:  # pragma: no cover - a question code clashing with the lock field
                 raise ValueError("A question code cannot be 'version'.")
-            self.fields[code] = answer_field(spec.question, layout.choices.get(code, []))
+            self.fields[code] = answer_field(question)
 
     # --- from the form to the services, and back ---
 
@@ -272,9 +162,9 @@ class ResponseForm(forms.Form):
         """The answers dict the services expect: every question, empty where not answered."""
         answers: dict[str, object] = {}
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        for code, spec in self.layout.specs.items():
+        for code, question in self.schema.questions.items():
             value = data.get(code)
-            if spec.question.type == Question.Type.MULTIPLE_CHOICE:
+            if question.is_multiple:
                 answers[code] = [str(item) for item in (value or [])]
             else:
                 answers[code] = "" if value is None else str(value)
@@ -298,9 +188,9 @@ class ResponseForm(forms.Form):
     def sections(self) -> list[dict[str, object]]:
         """[{section, anchor, questions: [{question, field, condition}]}] in questionnaire order."""
         result = []
-        for index, section in enumerate(self.layout.sections, start=1):
+        for index, section in enumerate(self.schema.sections, start=1):
             items = []
-            for question in self.layout.questions_by_section[section.id]:
+            for question in section.questions:
                 bound = self[question.code]
                 items.append(
                     {
@@ -322,72 +212,55 @@ class ResponseForm(forms.Form):
             )
         return result
 
-    def _condition_hint(self, question: Question) -> dict[str, object] | None:
+    def _condition_hint(self, question: QuestionSchema) -> dict[str, object] | None:
         """Without JavaScript every question shows: say when a conditional one applies."""
-        condition = question.show_if_question
+        condition = self.schema.question(question.show_if or "")
         if condition is None:
             return None
-        labels = self.layout.choice_labels(condition.code)
         return {
             "question": condition.label,
-            "values": [labels.get(code, code) for code in question.show_if_values],
+            "values": [condition.choice_display(code) for code in question.show_if_values],
         }
 
     def error_summary(self) -> list[dict[str, str]]:
         """Field errors in questionnaire order, each with the anchor of its question."""
         summary = []
-        for code, spec in self.layout.specs.items():
+        for code, question in self.schema.questions.items():
             for message in self.errors.get(code, []):
-                summary.append({"anchor": f"q-{code}", "label": spec.question.label, "message": message})
+                summary.append({"anchor": f"q-{code}", "label": question.label, "message": message})
         return summary
 
     def conditions(self) -> dict[str, dict[str, object]]:
         """For the browser: which question shows which, by choice codes."""
         return {
-            code: {"question": spec.question.show_if_question.code, "values": list(spec.question.show_if_values)}
-            for code, spec in self.layout.specs.items()
-            if spec.question.show_if_question_id
+            code: {"question": question.show_if, "values": list(question.show_if_values)}
+            for code, question in self.schema.questions.items()
+            if question.show_if
         }
 
 
 # --- Read-only summaries (review page, submitted copy, print) --------------------------------------
 
 
-def answers_summary(layout: QuestionnaireLayout, answers: dict[str, object]) -> list[dict[str, object]]:
+def answers_summary(schema: QuestionnaireSchema, answers: dict[str, object]) -> list[dict[str, object]]:
     """Every shown question with its answer as text; questions hidden by their condition are left out."""
     sections = []
-    for index, section in enumerate(layout.sections, start=1):
+    for index, section in enumerate(schema.sections, start=1):
         items = []
-        for question in layout.questions_by_section[section.id]:
-            if not question_is_shown(question, answers):
+        for question in section.questions:
+            if not schema.is_shown(question, answers):
                 continue
             value = answers.get(question.code)
-            item: dict[str, object] = {
-                "question": question,
-                "answered": not is_empty(value),
-                "text": "",
-                "choices": [],
-            }
-            if question.is_choice:
-                labels = {choice.code: choice for choice in layout.choices.get(question.code, [])}
-                codes = value if isinstance(value, list) else ([value] if value else [])
-                numbered = bool(question.choice_list_id)
-                item["choices"] = [
-                    _choice_label(labels[code], numbered) if code in labels else str(code) for code in codes
-                ]
-            else:
-                item["text"] = "" if value is None else str(value)
-            items.append(item)
+            shown = schema.answer_display(question.code, value)
+            items.append(
+                {
+                    "question": question,
+                    "answered": not is_empty(value),
+                    "text": "" if question.is_choice else shown,
+                    "choices": (shown if isinstance(shown, list) else [shown] if shown else [])
+                    if question.is_choice
+                    else [],
+                }
+            )
         sections.append({"section": section, "anchor": f"section-{index}", "number": index, "items": items})
     return sections
-
-
-def value_display(layout: QuestionnaireLayout, code: str, value: object) -> str:
-    """One answer as a short text for messages (conflicts): choice labels, or the text itself."""
-    if is_empty(value):
-        return _("(no answer)")
-    labels = layout.choice_labels(code)
-    if isinstance(value, list):
-        return ", ".join(labels.get(str(item), str(item)) for item in value)
-    text = labels.get(str(value), str(value))
-    return text if len(text) <= 200 else text[:199] + "…"

@@ -162,7 +162,23 @@ class ReturnForm(forms.Form):
         label=_("What should the focal points revise?"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("The focal points see this comment on their home page and above the form."),
+        help_text=_("The focal points receive it by e-mail, and see it on their home page and above the form."),
+    )
+    until = forms.DateTimeField(
+        label=_("Open again for this ISCM until (UTC)"),
+        required=False,
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=DateTimeLocalInput(),
+        help_text=_("Needed once the campaign is closed: only this ISCM's focal points can revise until then."),
+    )
+
+
+class ExtendForm(forms.Form):
+    until = forms.DateTimeField(
+        label=_("This ISCM may answer until (UTC)"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=DateTimeLocalInput(),
+        help_text=_("Only this ISCM's focal points can answer after the campaign's close, until this date."),
     )
 
 

@@ -7,6 +7,8 @@ required and is the fallback (see `localized`).
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -274,6 +276,27 @@ class Question(FrozenWhenPublished):
     show_if_values = models.JSONField(
         default=list, blank=True, help_text=_("Choice codes of the condition question that show this question.")
     )
+    # Presentation hints for dashboards and the report; empty: defaults from the question type
+    # (see questionnaires.schema.hints_for).
+    chart_kind = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("bars", _("Bars")), ("donut", _("Donut")), ("none", _("No chart"))],
+    )
+    chart_denominator = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("respondents", _("Share of the respondents")), ("selections", _("Share of the selections"))],
+    )
+    report_top = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("How many leading choices the report names.")
+    )
+    locals().update(translated_fields("chart_title", required=False))
+    positive_choices = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Single choice: the choice codes the report counts as a positive answer."),
+    )
 
     class Meta:
         ordering = ["section__position", "position", "id"]
@@ -369,17 +392,57 @@ class Campaign(models.Model):
             return self.closed_manually_at
         return self.closes_at
 
+    def days_left_at(self, moment) -> int | None:
+        """Days left to answer, the one way every page and the reminders count them: started 24-hour
+        periods until the effective close (1.5 days → 2, one hour → 1); None unless open at `moment`."""
+        if self.status_at(moment) != self.Status.OPEN:
+            return None
+        return math.ceil((self.effective_close - moment).total_seconds() / 86400)
+
 
 class Invitation(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
     iscm = models.ForeignKey(Iscm, on_delete=models.PROTECT, related_name="invitations")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the "the campaign is open" e-mail was claimed for this ISCM's focal points: sent once.
+    announced_at = models.DateTimeField(null=True, blank=True)
+    # An extension for this ISCM alone: its focal points may answer until then, after the campaign closed.
+    extended_until = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "iscm"], name="invitation_unique")]
 
     def __str__(self) -> str:
         return f"{self.campaign.slug} / {self.iscm}"
+
+    def is_open_at(self, moment) -> bool:
+        """Whether this ISCM's focal points may answer: the campaign is open, or its extension runs."""
+        if self.campaign.status_at(moment) == Campaign.Status.OPEN:
+            return True
+        return bool(self.extended_until and self.campaign.opens_at <= moment < self.extended_until)
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_at(timezone.now())
+
+    @property
+    def deadline(self):
+        """The campaign's close, or this ISCM's extension when it runs later."""
+        close = self.campaign.effective_close
+        return max(close, self.extended_until) if self.extended_until else close
+
+    def days_left_at(self, moment) -> int | None:
+        """`Campaign.days_left_at`, counted to this ISCM's own deadline (its extension included)."""
+        if not self.is_open_at(moment):
+            return None
+        return math.ceil((self.deadline - moment).total_seconds() / 86400)
+
+    @property
+    def is_extended(self) -> bool:
+        return bool(self.extended_until and self.extended_until > self.campaign.effective_close)
 
 
 class Reminder(models.Model):

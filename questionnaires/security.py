@@ -29,6 +29,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from iscm_survey.client_ip import client_ip as iscm_client_ip
+
 from .models import Iscm, Membership
 
 logger = logging.getLogger("iscm.security")
@@ -42,10 +44,8 @@ SESSION_ENGINES_WITH_TABLE = ("django.contrib.sessions.backends.db", "django.con
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # django-axes resolves the address behind the configured proxies; fall back to REMOTE_ADDR.
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    # the same address django-axes keys its lockouts on (behind the trusted proxies)
+    return iscm_client_ip(request)
 
 
 def user_fields(user) -> dict[str, object]:
@@ -88,7 +88,8 @@ def on_logout(sender, request: HttpRequest | None, user, **kwargs) -> None:
 def on_login_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
     # Only the username is read: `credentials` is cleansed by Django, but nothing else is needed.
     username = str(credentials.get("username") or "")[:150]
-    known = User.objects.filter(username=username).first() if username else None
+    # the account the login would have matched (logins ignore the case: questionnaires/auth_backends.py)
+    known = User.objects.filter(username__iexact=username).order_by("id").first() if username else None
     log_event(
         "login_failed",
         "login failed",

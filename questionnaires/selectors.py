@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from .models import Answer, AnswerChoice, Campaign, Iscm, Question, Response
-from .validation import QuestionSpec, progress_from_answers, questionnaire_specs
+from .models import Answer, AnswerChoice, Iscm, Question, Response
+from .schema import QuestionnaireSchema, questionnaire_schema
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -42,10 +39,6 @@ def iscms_of(user: User) -> QuerySet[Iscm]:
     return Iscm.objects.filter(memberships__user=user).order_by("acronym")
 
 
-def is_member(user: User, iscm: Iscm) -> bool:
-    return user.is_authenticated and iscm.memberships.filter(user=user).exists()
-
-
 def responses_visible_to(user: User) -> QuerySet[Response]:
     """Coordinators read every response; focal points their own ISCMs'; everyone else none."""
     if can_view_all_responses(user):
@@ -55,69 +48,13 @@ def responses_visible_to(user: User) -> QuerySet[Response]:
     return Response.objects.filter(iscm__memberships__user=user)
 
 
-def can_edit_response(user: User, response: Response) -> bool:
-    """Focal points of the ISCM change their response while the campaign is open."""
-    return response.campaign.is_open and is_member(user, response.iscm)
-
-
-def campaigns_for_focal_point(user: User) -> QuerySet[Campaign]:
-    return (
-        Campaign.objects.filter(invitations__iscm__memberships__user=user)
-        .select_related("questionnaire")
-        .distinct()
-        .order_by("-opens_at")
-    )
-
-
-def value_as_text(question: Question, value: object) -> object:
-    """A cleaned value as the form, history and exports show it: text, or a list of codes."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, Decimal):
-        if question.type == Question.Type.INTEGER:
-            return str(int(value))
-        text = format(value.normalize(), "f")
-        return text
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def response_answers(
-    response: Response, specs: dict[str, QuestionSpec] | None = None
-) -> dict[str, object]:
+def response_answers(response: Response, schema: QuestionnaireSchema | None = None) -> dict[str, object]:
     """The stored answers of one response, keyed by question code (two queries)."""
-    specs = specs if specs is not None else questionnaire_specs(response.campaign.questionnaire)
-    by_id = {spec.question.id: spec.question for spec in specs.values()}
-    values: dict[str, object] = {}
-    for answer in Answer.objects.filter(response=response).values("question_id", "text", "number", "date"):
-        question = by_id[answer["question_id"]]
-        if question.type in Question.NUMBER_TYPES:
-            raw = answer["number"]
-        elif question.type == Question.Type.DATE:
-            raw = answer["date"]
-        else:
-            raw = answer["text"]
-        values[question.code] = value_as_text(question, raw)
-    for row in (
-        AnswerChoice.objects.filter(response=response)
-        .order_by("choice__position", "choice_id")
-        .values("question_id", "choice__code")
-    ):
-        question = by_id[row["question_id"]]
-        if question.type == Question.Type.SINGLE_CHOICE:
-            values[question.code] = row["choice__code"]
-        else:
-            values.setdefault(question.code, []).append(row["choice__code"])
-    return values
-
-
-def required_progress(response: Response | None, specs: dict[str, QuestionSpec]) -> tuple[int, int]:
-    """(required questions answered, required questions shown) for progress bars."""
-    answers = response_answers(response, specs) if response and response.pk else {}
-    return progress_from_answers(specs, answers)
+    schema = schema if schema is not None else questionnaire_schema(response.campaign.questionnaire)
+    return schema.values_from_rows(
+        Answer.objects.filter(response=response).values("question_id", "text", "number", "date"),
+        AnswerChoice.objects.filter(response=response).values_list("question_id", "choice_id"),
+    )
 
 
 def response_changes_since(response: Response, version: int) -> dict[str, list[object]]:
@@ -133,8 +70,8 @@ def response_changes_since(response: Response, version: int) -> dict[str, list[o
 
 
 def required_progress_by_response(responses: dict[int, int], questionnaire_ids: set[int]) -> dict[object, tuple]:
-    """`required_progress` for many responses in three queries: required questions (and their display
-    conditions), and which of them each response answered.
+    """(required questions answered, required questions shown) of many responses in three queries:
+    required questions (and their display conditions), and which of them each response answered.
 
     `responses` maps response ids to their questionnaire ids. Keys of the result: response ids, and
     ("empty", questionnaire id) for responses not started yet.

@@ -9,9 +9,19 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
-from .models import Campaign, Choice, Invitation, Iscm, Membership, Reminder, Response, ResponseEvent
+from .models import (
+    LANGUAGE_CODES,
+    Campaign,
+    Invitation,
+    Iscm,
+    Membership,
+    Questionnaire,
+    Reminder,
+    Response,
+    ResponseEvent,
+)
+from .schema import questionnaire_schema
 from .selectors import response_answers
-from .validation import questionnaire_specs
 
 # Statuses of a response that still need the focal points to act: nothing yet, a draft, or a response
 # the coordinator returned for revision. Submitted and validated responses are never reminded.
@@ -41,12 +51,35 @@ def campaigns_with_counts() -> QuerySet[Campaign]:
     )
 
 
+def campaign_copy_initial(source: Campaign) -> dict[str, object]:
+    """A new campaign's form filled from `source`: its texts and invited ISCMs, and its questionnaire in
+    the newest published version (the same one when there is none newer). Short name and dates are left
+    for the coordinator to set."""
+    newest = (
+        Questionnaire.objects.filter(
+            slug=source.questionnaire.slug,
+            status=Questionnaire.Status.PUBLISHED,
+            version__gte=source.questionnaire.version,
+        )
+        .order_by("-version")
+        .first()
+    )
+    names = [f"{name}_{code}" for name in ("title", "intro") for code in LANGUAGE_CODES]
+    texts = {name: getattr(source, name) for name in names}
+    return {
+        **texts,
+        "questionnaire": (newest or source.questionnaire).pk,
+        "invited_iscms": list(source.invitations.values_list("iscm_id", flat=True)),
+    }
+
+
 @dataclass
 class TrackerRow:
     iscm: Iscm
     status: str
     status_label: str
     response: Response | None
+    invitation: Invitation | None = None
     reminders: list[Reminder] = field(default_factory=list)
     focal_points: list[Membership] = field(default_factory=list)
 
@@ -83,6 +116,8 @@ def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") 
             Exists(Response.objects.filter(campaign=campaign, iscm=OuterRef("iscm"), status=status))
         )
     invitations = list(invitations)
+    for invitation in invitations:
+        invitation.campaign = campaign  # for the ISCM's own deadline (an extension), without a query each
     iscm_ids = [invitation.iscm_id for invitation in invitations]
 
     responses = {
@@ -113,6 +148,7 @@ def campaign_tracker(*, campaign: Campaign, status: str = "", region: str = "") 
                 status=row_status,
                 status_label=str(labels[row_status]),
                 response=response,
+                invitation=invitation,
                 reminders=reminders.get(invitation.iscm_id, []),
                 focal_points=memberships.get(invitation.iscm_id, []),
             )
@@ -165,50 +201,30 @@ class ReviewEvent:
 
 def response_review_data(*, response: Response) -> tuple[list[ReviewSection], list[ReviewEvent]]:
     """A response's answers by section with labels, and its history with readable changes."""
-    specs = questionnaire_specs(response.campaign.questionnaire)
-    answers = response_answers(response, specs)
-    questions = {code: spec.question for code, spec in specs.items()}
-    list_ids = {q.choice_list_id for q in questions.values() if q.choice_list_id}
-    by_list: dict[int, dict[str, str]] = {}
-    by_question: dict[int, dict[str, str]] = {}
-    choices = Choice.objects.filter(choice_list_id__in=list_ids) | Choice.objects.filter(
-        question__questionnaire_id=response.campaign.questionnaire_id
-    )
-    for choice in choices:
-        if choice.choice_list_id:
-            target = by_list.setdefault(choice.choice_list_id, {})
-        else:
-            target = by_question.setdefault(choice.question_id, {})
-        target[choice.code] = f"{choice.code}. {choice.label}" if choice.code.isdigit() else choice.label
+    schema = questionnaire_schema(response.campaign.questionnaire)
+    answers = response_answers(response, schema)
 
     def readable(code: str, value: object) -> ShownValue:
-        if value is None or value == "" or value == []:
-            return ShownValue()
-        question = questions.get(code)
-        if question is None or not question.is_choice:
-            return ShownValue(text=str(value))
-        if question.choice_list_id:
-            labels = by_list.get(question.choice_list_id, {})
-        else:
-            labels = by_question.get(question.id, {})
-        codes = value if isinstance(value, list) else [value]
-        shown = [labels.get(str(item), str(item)) for item in codes]
-        if question.type == question.Type.SINGLE_CHOICE:
-            return ShownValue(text=shown[0])
-        return ShownValue(labels=shown)
+        shown = schema.answer_display(code, value)
+        if isinstance(shown, list):
+            return ShownValue(labels=shown) if shown else ShownValue()
+        return ShownValue(text=shown)
 
-    sections: list[ReviewSection] = []
-    section_id = None
-    for code, question in questions.items():
-        if question.section_id != section_id:
-            section_id = question.section_id
-            sections.append(ReviewSection(question.section.title, []))
-        sections[-1].answers.append(ReviewAnswer(code, question.label, readable(code, answers.get(code))))
+    sections = [
+        ReviewSection(
+            section.title,
+            [
+                ReviewAnswer(question.code, question.label, readable(question.code, answers.get(question.code)))
+                for question in section.questions
+            ],
+        )
+        for section in schema.sections
+    ]
 
     events = []
     for event in response.events.select_related("user").order_by("-at", "-id"):
         changes = [
-            (questions[code].label if code in questions else code, readable(code, old), readable(code, new))
+            (question.label if (question := schema.question(code)) else code, readable(code, old), readable(code, new))
             for code, (old, new) in event.changes.items()
         ]
         events.append(ReviewEvent(event, changes))

@@ -3,7 +3,9 @@ CSV import all call these, so validation, locking and history happen the same wa
 
 from __future__ import annotations
 
+import datetime
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -11,8 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.services import aggregates_follow_response, aggregates_request_recompute
-
+from .emails import response_review_enqueue
 from .models import (
     Answer,
     AnswerChoice,
@@ -25,8 +26,11 @@ from .models import (
     Response,
     ResponseEvent,
 )
-from .selectors import response_answers, response_changes_since, value_as_text
-from .validation import AnswersInvalid, QuestionSpec, answers_validate, questionnaire_specs
+from .schema import QuestionnaireSchema, questionnaire_schema
+from .selectors import response_answers, response_changes_since
+from .services_campaigns import CampaignInvalid, invitation_extend
+from .signals import answers_changed_announce, figures_follow_response
+from .validation import AnswersInvalid, answers_validate
 
 logger = logging.getLogger(__name__)
 
@@ -94,22 +98,65 @@ def response_submit(
 
 
 @transaction.atomic
-def response_return(*, response: Response, user: AbstractBaseUser, comment: str) -> Response:
-    """The coordinator sends a submitted response back for revision, with a comment for the focal points."""
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+def response_return(
+    *, response: Response, user: AbstractBaseUser, comment: str, until: datetime.datetime | None = None
+) -> Response:
+    """The coordinator sends a submitted response back for revision, with a comment for the focal points.
+
+    Once the campaign is closed the focal points could not act on it, so a return then needs `until`:
+    the date until which this ISCM alone may revise and submit again (see `invitation_extend`).
+    """
+    locked = Response.objects.select_for_update().select_related("campaign", "iscm").get(pk=response.pk)
     if locked.status not in (Response.Status.SUBMITTED, Response.Status.VALIDATED):
         raise ResponseLocked(_("Only a submitted or validated response can be returned."))
     if not comment.strip():
         raise AnswersInvalid({"comment": [_("Say what the focal points should revise.")]})
-    return _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
+    if until is not None:
+        try:
+            invitation_extend(campaign=locked.campaign, iscm=locked.iscm, until=until, user=user)
+        except CampaignInvalid as error:
+            errors = {"until" if key is None else key: messages for key, messages in error.errors.items()}
+            raise AnswersInvalid(errors) from error
+    elif not response_is_open(locked):
+        raise AnswersInvalid(
+            {
+                "until": [
+                    _(
+                        "The campaign is closed: its focal points could not revise the response. Give them until "
+                        "a date to do so, or leave the response as it is."
+                    )
+                ]
+            }
+        )
+    returned = _status_change(locked, user, Response.Status.RETURNED, ResponseEvent.Action.RETURNED, comment.strip())
+    response_review_enqueue(response_id=returned.pk, version=returned.version)
+    return returned
+
+
+def response_is_open(response: Response, moment: datetime.datetime | None = None) -> bool:
+    """Whether the focal points may change this response now: the campaign is open, or the ISCM's extension runs."""
+    moment = moment or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("campaign")
+        .filter(campaign_id=response.campaign_id, iscm_id=response.iscm_id)
+        .first()
+    )
+    if invitation is None:
+        return response.campaign.status_at(moment) == Campaign.Status.OPEN
+    return invitation.is_open_at(moment)
 
 
 @transaction.atomic
-def response_validate(*, response: Response, user: AbstractBaseUser) -> Response:
+def response_validate(*, response: Response, user: AbstractBaseUser, comment: str = "") -> Response:
+    """The coordinator accepts a submitted response; the focal points are told, with the optional comment."""
     locked = Response.objects.select_for_update().get(pk=response.pk)
     if locked.status != Response.Status.SUBMITTED:
         raise ResponseLocked(_("Only a submitted response can be validated."))
-    return _status_change(locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, "")
+    validated = _status_change(
+        locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip()
+    )
+    response_review_enqueue(response_id=validated.pk, version=validated.version)
+    return validated
 
 
 @transaction.atomic
@@ -121,7 +168,7 @@ def response_import(
     answers: dict[str, object],
     status: str,
     submitted_at=None,
-    specs: dict[str, QuestionSpec] | None = None,
+    schema: QuestionnaireSchema | None = None,
     recompute: bool = True,
 ) -> WriteResult | None:
     """Write one imported row, whatever the campaign's status. Returns None when nothing changed.
@@ -132,15 +179,15 @@ def response_import(
     """
     if not Invitation.objects.filter(campaign=campaign, iscm=iscm).exists():
         raise AnswersInvalid({"iscm": [_("%(iscm)s is not invited to this campaign.") % {"iscm": iscm.acronym}]})
-    specs = specs if specs is not None else questionnaire_specs(campaign.questionnaire)
+    schema = schema if schema is not None else questionnaire_schema(campaign.questionnaire)
     final = status != Response.Status.DRAFT
-    result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=final, specs=specs)
+    result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=final, schema=schema)
     if not result.is_valid:
         raise AnswersInvalid(result.errors)
     response, created = Response.objects.get_or_create(campaign=campaign, iscm=iscm)
     locked = Response.objects.select_for_update().get(pk=response.pk)
-    current = response_answers(locked, specs)
-    new = {code: value_as_text(specs[code].question, value) for code, value in result.cleaned.items()}
+    current = response_answers(locked, schema)
+    new = _plain_values(schema, result.cleaned)
     changes = _diff(current, new)
 
     if final and locked.status in Response.RESPONDED and not changes:
@@ -158,7 +205,7 @@ def response_import(
             "old": locked.submitted_at.isoformat(),
             "new": new_submitted_at.isoformat(),
         }
-    _answers_store(locked, specs, result.cleaned, changes)
+    _answers_store(locked, schema, result.cleaned, changes)
     if final and (not locked.has_responded or changes):
         locked.submitted_by = user if user is not None and user.is_authenticated else None
     elif not final:
@@ -184,18 +231,18 @@ def _response_write(
     language: str,
 ) -> WriteResult:
     campaign = response.campaign
-    specs = questionnaire_specs(campaign.questionnaire)
-    result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=final, specs=specs)
+    schema = questionnaire_schema(campaign.questionnaire)
+    result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=final, schema=schema)
     if not result.is_valid:
         raise AnswersInvalid(result.errors)
-    new = {code: value_as_text(specs[code].question, value) for code, value in result.cleaned.items()}
+    new = _plain_values(schema, result.cleaned)
 
     with transaction.atomic():
         locked = Response.objects.select_for_update().select_related("campaign").get(pk=response.pk)
         # Server-side deadline: a crafted POST after the close is refused whatever the form said.
-        if not locked.campaign.is_open:
+        if not response_is_open(locked):
             raise ResponseLocked(_("This campaign is closed: the response can no longer change."))
-        current = response_answers(locked, specs)
+        current = response_answers(locked, schema)
         if expected_version is not None and locked.version != expected_version:
             if final and locked.has_responded and current == new:
                 return WriteResult(locked, {}, replayed=True)
@@ -208,12 +255,12 @@ def _response_write(
         changes = _diff(current, new)
         # The stored figures follow in this transaction (a few rows per changed choice question), instead
         # of a rebuild of the whole campaign per submission; a rebuild only if they were stale already.
-        with aggregates_follow_response(
+        with figures_follow_response(
             response=locked,
             responded_after=final or locked.has_responded,
-            question_ids=_choice_question_ids(specs, changes),
+            question_ids=_choice_question_ids(schema, changes),
         ) as figures_kept:
-            _answers_store(locked, specs, result.cleaned, changes)
+            _answers_store(locked, schema, result.cleaned, changes)
         locked.language = (language or "en")[:5]
         if final:
             locked.status = Response.Status.SUBMITTED
@@ -233,70 +280,38 @@ def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[
     }
 
 
-def _choice_question_ids(specs: dict[str, QuestionSpec], changes: dict[str, list[object]]) -> list[int]:
-    return [specs[code].question.id for code in changes if specs[code].question.is_choice]
+def _choice_question_ids(schema: QuestionnaireSchema, changes: dict[str, list[object]]) -> list[int]:
+    return [schema.questions[code].id for code in changes if schema.questions[code].is_choice]
+
+
+def _plain_values(schema: QuestionnaireSchema, cleaned: dict[str, object]) -> dict[str, object]:
+    return {code: schema.questions[code].plain_value(value) for code, value in cleaned.items()}
 
 
 def _answers_store(
     response: Response,
-    specs: dict[str, QuestionSpec],
+    schema: QuestionnaireSchema,
     cleaned: dict[str, object],
     changes: dict[str, list[object]],
 ) -> None:
     """Rewrite the rows of the questions that changed; untouched answers keep their rows."""
     if not changes:
         return
-    changed_questions = [specs[code].question for code in changes]
-    Answer.objects.filter(response=response, question__in=changed_questions).delete()
-    AnswerChoice.objects.filter(response=response, question__in=changed_questions).delete()
-    scalar_rows: list[Answer] = []
-    choice_wanted: list[tuple[Question, list[str]]] = []
-    for question in changed_questions:
-        value = cleaned.get(question.code)
-        if value is None:
-            continue
-        if question.is_choice:
-            choice_wanted.append((question, value if isinstance(value, list) else [value]))
-        elif question.type in Question.NUMBER_TYPES:
-            scalar_rows.append(Answer(response=response, question=question, number=value))
-        elif question.type == Question.Type.DATE:
-            scalar_rows.append(Answer(response=response, question=question, date=value))
-        else:
-            scalar_rows.append(Answer(response=response, question=question, text=value))
-    Answer.objects.bulk_create(scalar_rows)
-    if choice_wanted:
-        choice_ids = _choice_ids(choice_wanted)
-        AnswerChoice.objects.bulk_create(
-            AnswerChoice(response=response, question=question, choice_id=choice_ids[(question.id, code)])
-            for question, codes in choice_wanted
-            for code in codes
-        )
-
-
-def _choice_ids(wanted: list[tuple[Question, list[str]]]) -> dict[tuple[int, str], int]:
-    list_ids = {q.choice_list_id for q, _codes in wanted if q.choice_list_id}
-    own_ids = {q.id for q, _codes in wanted if not q.choice_list_id}
-    by_list: dict[tuple[int, str], int] = {}
-    by_question: dict[tuple[int, str], int] = {}
-    for choice in Choice.objects.filter(choice_list_id__in=list_ids).values("id", "choice_list_id", "code"):
-        by_list[(choice["choice_list_id"], choice["code"])] = choice["id"]
-    for choice in Choice.objects.filter(question_id__in=own_ids).values("id", "question_id", "code"):
-        by_question[(choice["question_id"], choice["code"])] = choice["id"]
-    ids = {}
-    for question, codes in wanted:
-        for code in codes:
-            if question.choice_list_id:
-                ids[(question.id, code)] = by_list[(question.choice_list_id, code)]
-            else:
-                ids[(question.id, code)] = by_question[(question.id, code)]
-    return ids
+    changed_ids = [schema.questions[code].id for code in changes]
+    Answer.objects.filter(response=response, question_id__in=changed_ids).delete()
+    AnswerChoice.objects.filter(response=response, question_id__in=changed_ids).delete()
+    scalar_rows, choice_rows = schema.rows_for(response.pk, cleaned, changes)
+    if scalar_rows:
+        Answer.objects.bulk_create(scalar_rows)
+    if choice_rows:
+        AnswerChoice.objects.bulk_create(choice_rows)
 
 
 def _status_change(
     response: Response, user: AbstractBaseUser, status: str, action: str, comment: str
 ) -> Response:
     # Returned and validated responses count like submitted ones: no figure moves, only "figures as of".
-    with aggregates_follow_response(
+    with figures_follow_response(
         response=response, responded_after=status in Response.RESPONDED, question_ids=[]
     ) as figures_kept:
         response.status = status
@@ -328,7 +343,7 @@ def _finish_write(
         comment=comment,
     )
     if recompute and (response.has_responded or action == ResponseEvent.Action.IMPORTED):
-        aggregates_request_recompute(campaign_id=response.campaign_id)
+        answers_changed_announce(campaign_id=response.campaign_id)
     logger.info(
         "response %s",
         action,
@@ -345,17 +360,34 @@ def _finish_write(
 
 @transaction.atomic
 def response_delete(*, response: Response, user: AbstractBaseUser | None) -> None:
+    """Delete a response with its answers and history; the figures it counted are marked stale."""
     campaign_id = response.campaign_id
     response = Response.objects.select_for_update().get(pk=response.pk)  # its status as of now
     had_responded = response.has_responded
-    with aggregates_follow_response(response=response, responded_after=False, question_ids=None) as figures_kept:
+    iscm_id = response.iscm_id
+    with figures_follow_response(response=response, responded_after=False, question_ids=None) as figures_kept:
         response.delete()
     logger.info(
         "response deleted",
-        extra={"event": "response_deleted", "campaign": campaign_id, "user": getattr(user, "pk", None)},
+        extra={
+            "event": "response_deleted",
+            "campaign": campaign_id,
+            "iscm": iscm_id,
+            "user": getattr(user, "pk", None),
+        },
     )
     if had_responded and not figures_kept:
-        aggregates_request_recompute(campaign_id=campaign_id)
+        answers_changed_announce(campaign_id=campaign_id)
+
+
+@transaction.atomic
+def responses_delete(*, responses: Iterable[Response], user: AbstractBaseUser | None) -> int:
+    """`response_delete` for each response (the admin's bulk delete); returns how many were deleted."""
+    deleted = 0
+    for response in responses:
+        response_delete(response=response, user=user)
+        deleted += 1
+    return deleted
 
 
 @transaction.atomic

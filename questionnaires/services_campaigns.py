@@ -32,6 +32,7 @@ from .models import (
     Reminder,
     Response,
 )
+from .signals import answers_changed_announce
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def campaign_create(
     except IntegrityError as error:
         raise taken from error
     Invitation.objects.bulk_create(Invitation(campaign=campaign, iscm=iscm) for iscm in iscms)
+    _announce_if_open(campaign)
     logger.info(
         "campaign created",
         extra={"event": "campaign_created", "campaign": campaign.pk, "user": user.pk, "invited": len(iscms)},
@@ -138,11 +140,11 @@ def campaign_update(
     Invitation.objects.bulk_create(
         Invitation(campaign=campaign, iscm_id=pk) for pk in sorted(wanted - current)
     )
+    if wanted - current:
+        _announce_if_open(campaign)
     if wanted != current:
         # The invited count is part of the stored figures (response rate).
-        from analytics.services import aggregates_request_recompute
-
-        aggregates_request_recompute(campaign_id=campaign.pk)
+        answers_changed_announce(campaign_id=campaign.pk)
     logger.info(
         "campaign updated",
         extra={
@@ -168,6 +170,42 @@ def campaign_close(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
         "campaign closed", extra={"event": "campaign_closed", "campaign": campaign.pk, "user": user.pk}
     )
     return campaign
+
+
+@transaction.atomic
+def invitation_extend(
+    *, campaign: Campaign, iscm: Iscm, until: datetime.datetime, user: AbstractBaseUser
+) -> Invitation:
+    """Let one ISCM answer until `until`, later than the campaign's close: an extension for one ISCM
+    (a late start, a response returned for revision after the close). The other ISCMs stay closed."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("campaign").filter(campaign=campaign, iscm=iscm).first()
+    )
+    if invitation is None:
+        raise CampaignInvalid({None: [_("This ISCM is not invited to the campaign.")]})
+    now = timezone.now()
+    if until <= now:
+        raise CampaignInvalid({"until": [_("Choose a date and time in the future.")]})
+    if until <= invitation.campaign.effective_close:
+        raise CampaignInvalid(
+            {"until": [_("The campaign is open until then anyway: choose a later date and time.")]}
+        )
+    if invitation.campaign.opens_at > now:
+        raise CampaignInvalid({None: [_("This campaign has not opened yet: change its dates instead.")]})
+    invitation.extended_until = until
+    invitation.extended_by = user
+    invitation.save(update_fields=["extended_until", "extended_by"])
+    logger.info(
+        "invitation extended",
+        extra={
+            "event": "invitation_extended",
+            "campaign": campaign.pk,
+            "iscm": iscm.pk,
+            "user": user.pk,
+            "until": until.isoformat(),
+        },
+    )
+    return invitation
 
 
 def _texts(texts: dict[str, str]) -> dict[str, str]:
@@ -283,7 +321,9 @@ def current_day_mark(campaign: Campaign, now: datetime.datetime) -> int | None:
     Marks only get smaller as time passes, so a mark skipped because the campaign reached two at
     once (e.g. the beat was down) is never sent late: focal points get one e-mail, not two.
     """
-    days_left = (campaign.closes_at - now).total_seconds() / 86400
+    days_left = campaign.days_left_at(now)
+    if days_left is None:
+        return None
     reached = [mark for mark in getattr(settings, "REMINDER_DAYS_BEFORE_CLOSE", [7, 2]) if days_left <= mark]
     return min(reached) if reached else None
 
@@ -350,6 +390,42 @@ def reminder_send_now(*, campaign: Campaign, iscm: Iscm, user: AbstractBaseUser)
     return reminder
 
 
+# --- "The campaign is open" -------------------------------------------------------------------------
+
+
+def campaign_openings_announce(*, now: datetime.datetime | None = None, campaign_id: int | None = None) -> int:
+    """Beat task body: e-mail the focal points of every invited ISCM of an open campaign, once.
+
+    Runs every few minutes, so a campaign is announced shortly after `opens_at`, and an ISCM invited
+    later to an open campaign gets it too. An ISCM without a focal point is skipped until it has one.
+    Each invitation is claimed with a conditional update, so concurrent runs never send it twice.
+    Returns how many ISCMs were announced.
+    """
+    now = now or timezone.now()
+    pending = Invitation.objects.filter(announced_at__isnull=True, campaign__in=open_campaigns(now))
+    if campaign_id is not None:
+        pending = pending.filter(campaign_id=campaign_id)
+    pending = list(pending.values_list("pk", "iscm_id"))
+    recipients = _recipients(iscm_id for _pk, iscm_id in pending)
+    announced = 0
+    for pk, iscm_id in pending:
+        if not recipients.get(iscm_id):
+            continue
+        with transaction.atomic():
+            if Invitation.objects.filter(pk=pk, announced_at__isnull=True).update(announced_at=now):
+                _enqueue("campaign_open_send", pk)
+                announced += 1
+    if announced:
+        logger.info("campaign openings announced", extra={"event": "campaign_open_announced", "count": announced})
+    return announced
+
+
+def _announce_if_open(campaign: Campaign) -> None:
+    """New invitations to an open campaign are announced once the change commits, not at the next beat."""
+    if campaign.is_open:
+        _enqueue("campaign_openings_announce", campaign.pk)
+
+
 # --- Enqueueing e-mails ---------------------------------------------------------------------------
 
 
@@ -357,5 +433,10 @@ def _enqueue(task_name: str, *args: object) -> None:
     """Publish the e-mail task once the current transaction commits; a dead broker is logged, not raised."""
     from . import tasks_reminders
 
-    task = {"invitation_send": tasks_reminders.invitation_send, "reminder_send": tasks_reminders.reminder_send}
+    task = {
+        "invitation_send": tasks_reminders.invitation_send,
+        "reminder_send": tasks_reminders.reminder_send,
+        "campaign_open_send": tasks_reminders.campaign_open_send,
+        "campaign_openings_announce": tasks_reminders.campaign_openings_announce_task,
+    }
     task_publish_on_commit(task[task_name], args=list(args), log_extra={"task_args": list(args)})

@@ -30,5 +30,18 @@ def response_confirmation_send_task(response_id: int, user_id: int) -> int:
     return emails.response_confirmation_send(response_id=response_id, user_id=user_id)
 
 
+@shared_task(
+    name="response_review_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def response_review_send_task(response_id: int, version: int) -> int:
+    return emails.response_review_send(response_id=response_id, version=version)
+
+
 # --- Coordinator side: invitations and reminders (see tasks_reminders.py) -------------------------
 from .tasks_reminders import *  # noqa: E402,F401,F403 - registers the coordinator tasks with Celery

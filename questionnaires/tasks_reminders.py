@@ -1,4 +1,4 @@
-"""Celery tasks of the coordinator side: the reminder beat and the invitation/reminder e-mails.
+"""Celery tasks of the coordinator side: the reminder and campaign-opening beats, and their e-mails.
 
 Imported by `questionnaires/tasks.py` so that Celery's autodiscovery registers them. Tasks take ids,
 render the e-mail in the recipient's language and send it; an SMTP failure is retried with backoff.
@@ -20,12 +20,18 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .models import Iscm, Membership, Profile, Reminder
-from .services_campaigns import reminders_send_due
+from .models import Invitation, Iscm, Membership, Profile, Reminder
+from .services_campaigns import campaign_openings_announce, reminders_send_due
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["invitation_send", "reminder_send", "reminders_send_due_task"]
+__all__ = [
+    "campaign_open_send",
+    "campaign_openings_announce_task",
+    "invitation_send",
+    "reminder_send",
+    "reminders_send_due_task",
+]
 
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -141,5 +147,59 @@ def reminder_send(reminder_id: int) -> int:
     logger.info(
         "reminder e-mailed",
         extra={"event": "reminder_emailed", "reminder": reminder.pk, "campaign": campaign.pk, "count": sent},
+    )
+    return sent
+
+
+@shared_task(
+    name="campaign_openings_announce",
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def campaign_openings_announce_task(campaign_id: int | None = None) -> int:
+    """Beat (every 5 minutes), and at once when ISCMs are invited to an open campaign."""
+    return campaign_openings_announce(campaign_id=campaign_id)
+
+
+@shared_task(
+    name="campaign_open_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def campaign_open_send(invitation_id: int) -> int:
+    """E-mail "the campaign is open" to each active focal point of the invited ISCM, in their language."""
+    invitation = Invitation.objects.select_related("campaign", "iscm").filter(pk=invitation_id).first()
+    if invitation is None:
+        return 0
+    campaign, iscm = invitation.campaign, invitation.iscm
+    path = reverse("questionnaires:respond", kwargs={"slug": campaign.slug, "acronym": iscm.acronym})
+    users = (
+        get_user_model()
+        .objects.filter(memberships__iscm=iscm, is_active=True)
+        .exclude(email="")
+        .select_related("profile")
+        .order_by("email")
+    )
+    messages = []
+    for user in users:
+        context = {
+            "user": user,
+            "campaign": campaign,
+            "iscm": iscm,
+            "closes_at": campaign.effective_close,
+            "respond_url": settings.SITE_URL + path,
+            "site_url": settings.SITE_URL,
+        }
+        with translation.override(_language_of(user)):
+            subject, body = _render("campaign_open", context)
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    sent = get_connection().send_messages(messages) or 0
+    logger.info(
+        "campaign opening e-mailed",
+        extra={"event": "campaign_open_emailed", "campaign": campaign.pk, "iscm": iscm.pk, "count": sent},
     )
     return sent

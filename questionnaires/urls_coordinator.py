@@ -27,6 +27,11 @@ urlpatterns = [
         coordinator.coordinator_response_return,
         name="coordinator_response_return",
     ),
+    path(
+        "campaigns/<slug:slug>/iscms/<str:acronym>/extend/",
+        coordinator.coordinator_response_extend,
+        name="coordinator_response_extend",
+    ),
     path("iscms/<str:acronym>/focal-points/", coordinator.iscm_focal_points, name="iscm_focal_points"),
     path(
         "iscms/<str:acronym>/focal-points/<int:user_id>/resend/",

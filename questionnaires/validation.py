@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -18,18 +18,11 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import Choice, Question, Questionnaire
+from .models import Question, Questionnaire
+from .schema import QuestionnaireSchema, QuestionSchema, is_empty, questionnaire_schema
 
 INTEGER_PATTERN = re.compile(r"^[+-]?\d{1,18}$")
 MAX_DECIMAL_DIGITS = 18
-
-
-@dataclass
-class QuestionSpec:
-    """What validation needs of a question, loaded once per questionnaire."""
-
-    question: Question
-    choice_codes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -50,74 +43,36 @@ class AnswersInvalid(Exception):
         self.errors = errors
 
 
-def questionnaire_specs(questionnaire: Questionnaire) -> dict[str, QuestionSpec]:
-    """Questions in questionnaire order with their choice codes: two queries, whatever the size."""
-    questions = list(
-        Question.objects.filter(questionnaire=questionnaire).select_related("show_if_question", "section")
-    )
-    specs = {question.code: QuestionSpec(question) for question in questions}
-    by_list: dict[int, list[str]] = {}
-    by_question: dict[int, list[str]] = {}
-    list_ids = {q.choice_list_id for q in questions if q.choice_list_id}
-    choices = Choice.objects.filter(choice_list_id__in=list_ids) | Choice.objects.filter(
-        question__questionnaire=questionnaire
-    )
-    for choice in choices.order_by("position", "id").values("choice_list_id", "question_id", "code"):
-        if choice["choice_list_id"]:
-            by_list.setdefault(choice["choice_list_id"], []).append(choice["code"])
-        else:
-            by_question.setdefault(choice["question_id"], []).append(choice["code"])
-    for spec in specs.values():
-        question = spec.question
-        if question.is_choice:
-            spec.choice_codes = (
-                by_list.get(question.choice_list_id, [])
-                if question.choice_list_id
-                else by_question.get(question.id, [])
-            )
-    return specs
-
-
-def is_empty(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    if isinstance(value, list | tuple | set):
-        return all(is_empty(item) for item in value)
-    return False
-
-
 def answers_validate(
     *,
     questionnaire: Questionnaire,
     answers: dict[str, object],
     final: bool,
-    specs: dict[str, QuestionSpec] | None = None,
+    schema: QuestionnaireSchema | None = None,
 ) -> ValidationResult:
     """Check every answer; return cleaned Python values and the errors per question code."""
-    specs = specs if specs is not None else questionnaire_specs(questionnaire)
+    schema = schema if schema is not None else questionnaire_schema(questionnaire)
+    questions = schema.questions
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, object] = {}
 
     for code in answers:
-        if code not in specs:
+        if code not in questions:
             errors.setdefault(code, []).append(_("Unknown question “%(code)s”.") % {"code": code})
 
-    for code, spec in specs.items():
+    for code, question in questions.items():
         raw = answers.get(code)
         if is_empty(raw):
             continue
         try:
-            cleaned[code] = _clean_value(spec, raw)
+            cleaned[code] = _clean_value(question, raw)
         except ValidationError as error:
             errors.setdefault(code, []).extend(error.messages)
 
-    for code, spec in specs.items():
-        question = spec.question
-        shown = question_is_shown(question, cleaned)
+    for code, question in questions.items():
+        shown = schema.is_shown(question, cleaned)
         if not shown and code in cleaned:
-            condition = question.show_if_question
+            condition = questions.get(question.show_if or "")
             errors.setdefault(code, []).append(
                 _(
                     "This question does not apply given your answer to “%(label)s”: clear this answer "
@@ -132,36 +87,10 @@ def answers_validate(
     return ValidationResult(cleaned=cleaned, errors=errors)
 
 
-def question_is_shown(question: Question, answers: dict[str, object]) -> bool:
-    """The display condition: shown when the condition question's answer includes one of the values.
-
-    An invalid or missing answer to the condition question hides the dependent question.
-    """
-    condition = question.show_if_question
-    if condition is None:
-        return True
-    selected = answers.get(condition.code)
-    selected = selected if isinstance(selected, list) else [selected]
-    return any(code in question.show_if_values for code in selected)
-
-
-def progress_from_answers(specs: dict[str, QuestionSpec], answers: dict[str, object]) -> tuple[int, int]:
-    """(required questions answered, required questions shown) for progress bars."""
-    answered = total = 0
-    for code, spec in specs.items():
-        question = spec.question
-        if not question.required or not question_is_shown(question, answers):
-            continue
-        total += 1
-        answered += not is_empty(answers.get(code))
-    return answered, total
-
-
-def _clean_value(spec: QuestionSpec, raw: object) -> object:
-    question = spec.question
+def _clean_value(question: QuestionSchema, raw: object) -> object:
     kind = question.type
     if kind == Question.Type.MULTIPLE_CHOICE:
-        return _clean_multiple(spec, raw)
+        return _clean_multiple(question, raw)
     if isinstance(raw, list | tuple):
         values = [item for item in raw if not is_empty(item)]
         if len(values) != 1:
@@ -173,7 +102,7 @@ def _clean_value(spec: QuestionSpec, raw: object) -> object:
         raise ValidationError(_("The answer contains a character that is not allowed (NUL)."))
     if kind == Question.Type.SINGLE_CHOICE:
         code = raw.strip()
-        if code not in spec.choice_codes:
+        if code not in question.choice_codes:
             raise ValidationError(_("“%(value)s” is not one of the available choices.") % {"value": code})
         return code
     if kind in Question.TEXT_TYPES:
@@ -199,7 +128,7 @@ def _clean_value(spec: QuestionSpec, raw: object) -> object:
     raise ValidationError(_("Unsupported question type."))
 
 
-def _clean_text(question: Question, raw: str) -> str:
+def _clean_text(question: QuestionSchema, raw: str) -> str:
     # Browsers send CRLF; store LF so exports and length checks see what the user sees.
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     if question.type != Question.Type.LONG_TEXT:
@@ -222,15 +151,14 @@ def _clean_text(question: Question, raw: str) -> str:
     return text
 
 
-def _clean_multiple(spec: QuestionSpec, raw: object) -> list[str]:
-    question = spec.question
+def _clean_multiple(question: QuestionSchema, raw: object) -> list[str]:
     items = raw.split() if isinstance(raw, str) else list(raw)  # type: ignore[call-overload]
     codes = []
     for item in items:
         code = str(item).strip()
         if code and code not in codes:
             codes.append(code)
-    unknown = [code for code in codes if code not in spec.choice_codes]
+    unknown = [code for code in codes if code not in question.choice_codes]
     if unknown:
         raise ValidationError(
             ngettext(
@@ -250,5 +178,5 @@ def _clean_multiple(spec: QuestionSpec, raw: object) -> list[str]:
             % {"max": question.max_choices, "count": len(codes)}
         )
     # Keep the questionnaire's order, whatever order the boxes were ticked or typed in.
-    order = {code: index for index, code in enumerate(spec.choice_codes)}
+    order = {code: index for index, code in enumerate(question.choice_codes)}
     return sorted(codes, key=order.__getitem__)

@@ -42,7 +42,6 @@ from analytics.selectors import aggregate_rows
 
 from .csv_io import (
     FORMULA_TRIGGERS,
-    ExportQuestion,
     ExportResponse,
     RowCounter,
     codebook_rows,
@@ -51,11 +50,13 @@ from .csv_io import (
     export_log,
     export_questions,
     responses_for_export,
+    wide_columns,
     wide_rows,
 )
 from .csv_io import _export_responses as export_responses_stream
 from .csv_io import _labels_language as labels_language
 from .models import Campaign, Question, Questionnaire, Response
+from .schema import QuestionnaireSchema, QuestionSchema, questionnaire_schema
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +73,7 @@ TEXT, NUMBER, DATE, DATETIME = "text", "number", "date", "datetime"
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
-def is_practice(question: Question) -> bool:
+def is_practice(question: QuestionSchema) -> bool:
     return question.type == Question.Type.LONG_TEXT and question.code.endswith(PRACTICE_SUFFIX)
 
 
@@ -136,11 +137,11 @@ def _finish_sheet(sheet, columns: int, rows: int) -> None:
 # --- the responses and practices sheets ------------------------------------------------------------
 
 
-def column_kinds(questions: list[ExportQuestion]) -> list[str]:
+def column_kinds(questions: list[QuestionSchema]) -> list[str]:
     """The kind of every column of `wide_header(questions)`, in the same order."""
     kinds = [TEXT, TEXT, TEXT, TEXT, TEXT, DATETIME]  # iscm, iscm_name, region, type, status, submitted_at
     for spec in questions:
-        question_type = spec.question.type
+        question_type = spec.type
         if question_type in Question.NUMBER_TYPES:
             kinds.append(NUMBER)
         elif question_type == Question.Type.DATE:
@@ -177,7 +178,7 @@ def _excel_row(cells: _Cells, row: list[str], kinds: list[str], item: ExportResp
 
 def _write_responses(
     workbook: Workbook,
-    questions: list[ExportQuestion],
+    questions: list[QuestionSchema],
     items: Iterator[ExportResponse],
     *,
     language: str | None,
@@ -200,7 +201,7 @@ def _write_responses(
         rows = counter.wrap(rows)
     header = next(rows)
     question_types = [None] * 6 + [
-        column_type for spec in questions for column_type in [spec.question.type] * len(spec.columns())
+        column_type for spec in questions for column_type in [spec.type] * len(wide_columns(spec))
     ]
     _setup_sheet(
         responses_sheet, [_column_width(h, k, t) for h, k, t in zip(header, kinds, question_types, strict=True)]
@@ -209,7 +210,7 @@ def _write_responses(
     responses_sheet.append(header)
     practices_sheet.append(list(PRACTICES_COLUMNS))
     response_cells, practice_cells = _Cells(responses_sheet), _Cells(practices_sheet)
-    practices = [spec.question for spec in questions if is_practice(spec.question)]
+    practices = [spec for spec in questions if is_practice(spec)]
     with override(language or "en"):
         practice_labels = {question.id: question.label for question in practices}
     written = practice_rows = 1
@@ -241,11 +242,11 @@ def _write_responses(
 # --- the codebook and aggregates sheets -------------------------------------------------------------
 
 
-def _write_codebook(workbook: Workbook, questions: list[ExportQuestion], *, language: str) -> None:
+def _write_codebook(workbook: Workbook, schema: QuestionnaireSchema, *, language: str) -> None:
     sheet = workbook.create_sheet("codebook")
     _setup_sheet(sheet, [24, 20, 10, 16, 9, 12, 11, 24, 30, 60, 60])
     cells = _Cells(sheet)
-    rows = codebook_rows(questions, language=language)
+    rows = codebook_rows(schema, language=language)
     header = next(rows)
     sheet.append(header)
     count = 1
@@ -301,7 +302,7 @@ def responses_workbook_write(
     questions = export_questions(questionnaire)
     workbook = Workbook(write_only=True)
     _write_responses(workbook, questions, export_responses_stream(responses), language=language, counter=counter)
-    _write_codebook(workbook, questions, language=language or "en")
+    _write_codebook(workbook, questionnaire_schema(questionnaire), language=language or "en")
     _write_aggregates(workbook, campaign, language=language or "en")
     # Sheets in the order readers expect them (write-only sheets are created in writing order).
     workbook._sheets.sort(key=lambda sheet: SHEETS.index(sheet.title))

@@ -18,20 +18,28 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms_coordinator import (
     CampaignForm,
+    ExtendForm,
     FocalPointInviteForm,
     InvitationSetPasswordForm,
     ReturnForm,
     TrackerFilterForm,
 )
-from ..models import Campaign, Iscm, Response
+from ..models import Campaign, Invitation, Iscm, Response
 from ..selectors import can_view_dashboards, is_coordinator, responses_visible_to
-from ..selectors_campaigns import TRACKER_STATUSES, campaign_tracker, campaigns_with_counts, response_review_data
+from ..selectors_campaigns import (
+    TRACKER_STATUSES,
+    campaign_copy_initial,
+    campaign_tracker,
+    campaigns_with_counts,
+    response_review_data,
+)
 from ..services import ResponseLocked, response_return, response_validate
 from ..services_campaigns import (
     CampaignInvalid,
@@ -42,6 +50,7 @@ from ..services_campaigns import (
     focal_point_invite,
     focal_point_remove,
     focal_points_of,
+    invitation_extend,
     reminder_send_now,
 )
 from ..validation import AnswersInvalid
@@ -149,12 +158,27 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
             else:
                 return redirect("questionnaires:campaign_detail", slug=saved.slug)
     else:
-        form = CampaignForm(campaign=campaign)
+        source = _copy_source(request) if campaign is None else None
+        if source is not None:
+            form = CampaignForm(initial=campaign_copy_initial(source))
+        else:
+            form = CampaignForm(campaign=campaign)
     return render(
         request,
         "questionnaires/coordinator/campaign_form.html",
-        {"form": form, "campaign": campaign, "iscm_types": Iscm.Type.choices},
+        {
+            "form": form,
+            "campaign": campaign,
+            "iscm_types": Iscm.Type.choices,
+            "copy_of": _copy_source(request) if campaign is None else None,
+        },
     )
+
+
+def _copy_source(request: HttpRequest) -> Campaign | None:
+    """"Duplicate a campaign" opens the new-campaign form with `?from=<slug>`."""
+    slug = request.GET.get("from", "")
+    return Campaign.objects.select_related("questionnaire").filter(slug=slug).first() if slug else None
 
 
 @coordinator_required
@@ -211,6 +235,13 @@ def coordinator_response(request: HttpRequest, slug: str, acronym: str) -> HttpR
 
 def _response_page(request: HttpRequest, response: Response, return_form: ReturnForm, status: int = 200):
     sections, events = response_review_data(response=response)
+    invitation = (
+        Invitation.objects.select_related("extended_by")
+        .filter(campaign=response.campaign, iscm=response.iscm)
+        .first()
+    )
+    if invitation is not None:
+        invitation.campaign = response.campaign
     return render(
         request,
         "questionnaires/coordinator/response_detail.html",
@@ -223,6 +254,9 @@ def _response_page(request: HttpRequest, response: Response, return_form: Return
             "return_form": return_form,
             "can_validate": response.status == Response.Status.SUBMITTED,
             "can_return": response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED),
+            "invitation": invitation,
+            # once closed, a return must give the ISCM time to revise (an extension for it alone)
+            "return_needs_until": invitation is not None and not invitation.is_open,
         },
         status=status,
     )
@@ -233,7 +267,7 @@ def _response_page(request: HttpRequest, response: Response, return_form: Return
 def coordinator_response_validate(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     response = _response_for_coordinator(request, slug, acronym)
     try:
-        response_validate(response=response, user=request.user)
+        response_validate(response=response, user=request.user, comment=request.POST.get("comment", "")[:5000])
     except ResponseLocked as error:
         messages.error(request, str(error))
     else:
@@ -250,7 +284,12 @@ def coordinator_response_return(request: HttpRequest, slug: str, acronym: str) -
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
-            response_return(response=response, user=request.user, comment=form.cleaned_data["comment"])
+            response_return(
+                response=response,
+                user=request.user,
+                comment=form.cleaned_data["comment"],
+                until=form.cleaned_data["until"],
+            )
         except ResponseLocked as error:
             messages.error(request, str(error))
         except AnswersInvalid as error:
@@ -264,6 +303,39 @@ def coordinator_response_return(request: HttpRequest, slug: str, acronym: str) -
             )
         return redirect("questionnaires:coordinator_response", slug=slug, acronym=acronym)
     return _response_page(request, response, form, status=400)
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def coordinator_response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
+    """Let one ISCM answer after the campaign's close, until a date the coordinator sets."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("campaign", "iscm", "extended_by"), campaign__slug=slug, iscm__acronym=acronym
+    )
+    form = ExtendForm(request.POST or None, initial={"until": invitation.extended_until})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_extend(
+                campaign=invitation.campaign, iscm=invitation.iscm, until=form.cleaned_data["until"], user=request.user
+            )
+        except CampaignInvalid as error:
+            _form_errors(form, error.errors)
+        else:
+            until = date_format(form.cleaned_data["until"], "DATETIME_FORMAT")
+            messages.success(
+                request,
+                _("%(iscm)s may answer until %(until)s (UTC); the campaign stays closed for the other ISCMs.")
+                % {"iscm": invitation.iscm.acronym, "until": until},
+            )
+            return redirect(
+                reverse("questionnaires:campaign_detail", kwargs={"slug": slug}) + f"#iscm-{invitation.iscm_id}"
+            )
+    return render(
+        request,
+        "questionnaires/coordinator/response_extend.html",
+        {"invitation": invitation, "campaign": invitation.campaign, "iscm": invitation.iscm, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # --- Focal points of an ISCM ----------------------------------------------------------------------

@@ -23,15 +23,10 @@ from django.views.decorators.http import require_http_methods
 
 from .. import selectors, services
 from ..emails import response_confirmation_enqueue
-from ..forms import (
-    QuestionnaireLayout,
-    ResponseForm,
-    answers_summary,
-    questionnaire_layout,
-    value_display,
-)
+from ..forms import ResponseForm, answers_summary
 from ..models import Campaign, Invitation, Iscm, Response
-from ..validation import AnswersInvalid, answers_validate, progress_from_answers
+from ..schema import QuestionnaireSchema, questionnaire_schema
+from ..validation import AnswersInvalid, answers_validate
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +41,12 @@ class FocalPointContext:
     campaign: Campaign
     iscm: Iscm
     response: Response | None
+    invitation: Invitation
+
+    @property
+    def is_open(self) -> bool:
+        """The campaign is open, or this ISCM was given more time (an extension)."""
+        return self.invitation.is_open
 
     @property
     def url_kwargs(self) -> dict[str, str]:
@@ -73,7 +74,7 @@ def _focal_point_context(request: HttpRequest, slug: str, acronym: str) -> Focal
     if response is not None:
         response.campaign = invitation.campaign
         response.iscm = invitation.iscm
-    return FocalPointContext(invitation.campaign, invitation.iscm, response)
+    return FocalPointContext(invitation.campaign, invitation.iscm, response, invitation)
 
 
 # --- Home ----------------------------------------------------------------------------------------
@@ -123,11 +124,13 @@ def _home_rows(user) -> list[dict[str, object]]:
     for invitation in invitations:
         campaign = invitation.campaign
         response = responses.get((campaign.id, invitation.iscm_id))
-        status = campaign.status_at(now)
+        invitation.campaign = campaign
+        # an ISCM given more time sees the campaign open until its own deadline
+        status = Campaign.Status.OPEN if invitation.is_open_at(now) else campaign.status_at(now)
         answered, total = progress.get(
             response.pk if response else None, progress.get(("empty", campaign.questionnaire_id), (0, 0))
         )
-        close = campaign.effective_close
+        close = invitation.deadline
         rows.append(
             {
                 "campaign": campaign,
@@ -137,10 +140,7 @@ def _home_rows(user) -> list[dict[str, object]]:
                 "response_status": response.status if response else "not_started",
                 "response_status_label": response.get_status_display() if response else _("Not started"),
                 "closes_at": close,
-                # calendar days, as the deadline date shows them: 0 is "closes today"
-                "days_left": max((timezone.localdate(close) - timezone.localdate(now)).days, 0)
-                if status == Campaign.Status.OPEN
-                else None,
+                "days_left": invitation.days_left_at(now),
                 "answered": answered,
                 "total": total,
                 "percent": round(100 * answered / total) if total else 0,
@@ -184,31 +184,34 @@ def _pending_clear(request: HttpRequest, response: Response) -> None:
     request.session.pop(PENDING_KEY.format(response_id=response.pk), None)
 
 
-def _conflict_changes(layout: QuestionnaireLayout, changes: dict[str, list[object]]) -> list[dict[str, str]]:
+def _conflict_changes(schema: QuestionnaireSchema, changes: dict[str, list[object]]) -> list[dict[str, str]]:
     rows = []
     for code, (old, new) in changes.items():
-        question = layout.question(code)
+        question = schema.question(code)
         rows.append(
             {
                 "label": question.label if question else code,
-                "old": value_display(layout, code, old),
-                "new": value_display(layout, code, new),
+                "old": schema.answer_text(code, old),
+                "new": schema.answer_text(code, new),
             }
         )
     return rows
 
 
-def _conflict_message(layout: QuestionnaireLayout, changes: dict[str, list[object]]) -> str:
-    listed = "; ".join(f"{row['label']}: {row['old']} → {row['new']}" for row in _conflict_changes(layout, changes))
+def _conflict_message(schema: QuestionnaireSchema, changes: dict[str, list[object]]) -> str:
+    listed = "; ".join(f"{row['label']}: {row['old']} → {row['new']}" for row in _conflict_changes(schema, changes))
     text = _("Someone else changed this response since you opened it.")
     return f"{text} {listed}" if listed else text
 
 
-def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None):
+def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None, kept_as_draft=False):
+    """`kept_as_draft`: a failed submit saved what was typed as a draft. Otherwise a form sent back with
+    errors holds input that exists only in the page, which is marked unsaved for the leave-page guard."""
     response = ctx.response
     submitted_mode = bool(response and response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED))
     answers = form.answers() if form.is_bound and hasattr(form, "cleaned_data") else dict(form.initial)
-    answered, total = progress_from_answers(form.layout.specs, answers)
+    answered, total = form.schema.progress(answers)
+    shown_answered, shown = form.schema.progress(answers, required_only=False)
     return render(
         request,
         "questionnaires/respond.html",
@@ -225,9 +228,31 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
             "submitted_mode": submitted_mode,
             "answered": answered,
             "total": total,
+            "shown_answered": shown_answered,
+            "shown": shown,
             "url_kwargs": ctx.url_kwargs,
+            "deadline": ctx.invitation.deadline,
+            "kept_as_draft": kept_as_draft,
+            "unsaved": form.is_bound and not kept_as_draft,
         },
     )
+
+
+def _keep_as_draft(request, ctx: FocalPointContext, form: ResponseForm, answers, version, language) -> bool:
+    """A submit refused for missing answers still keeps what was typed, as a draft, when the response is
+    one (never over a submitted response: that changes only by submitting again). True when saved."""
+    if ctx.response is not None and ctx.response.status not in (Response.Status.DRAFT, Response.Status.RETURNED):
+        return False
+    response = ctx.response or services.response_get_or_create(campaign=ctx.campaign, iscm=ctx.iscm)
+    try:
+        result = services.response_save_draft(
+            response=response, user=request.user, answers=answers, expected_version=version, language=language
+        )
+    except (AnswersInvalid, services.VersionConflict, services.ResponseLocked):
+        return False  # the page keeps the input and says nothing was saved
+    ctx.response = result.response
+    form.set_version(result.response.version)
+    return True
 
 
 @login_required
@@ -235,23 +260,23 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
 def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     ctx = _focal_point_context(request, slug, acronym)
     campaign = ctx.campaign
-    if not campaign.is_open:
+    if not ctx.is_open:
         if request.method == "POST":
             messages.error(request, _("This campaign is not open: nothing was saved."))
         else:
             messages.info(request, _("This campaign is not open for answers: here is the response as it stands."))
         return redirect(ctx.url("response_detail"))
 
-    layout = questionnaire_layout(campaign.questionnaire)
+    schema = questionnaire_schema(campaign.questionnaire)
     response = ctx.response
     if request.method == "GET":
         answers = _pending_get(request, response)
         if answers is None:
-            answers = selectors.response_answers(response, layout.specs) if response else {}
-        form = ResponseForm(layout=layout, answers=answers, version=response.version if response else 0)
+            answers = selectors.response_answers(response, schema) if response else {}
+        form = ResponseForm(schema=schema, answers=answers, version=response.version if response else 0)
         return _render_form(request, ctx, form)
 
-    form = ResponseForm(request.POST, layout=layout)
+    form = ResponseForm(request.POST, schema=schema)
     if not form.is_valid():
         return _render_form(request, ctx, form)
     answers = form.answers()
@@ -260,10 +285,11 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     final = request.POST.get("action") == "submit"
 
     if final:
-        result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, specs=layout.specs)
+        result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, schema=schema)
         if not result.is_valid:
             form.add_answer_errors(result.errors)
-            return _render_form(request, ctx, form)
+            kept = _keep_as_draft(request, ctx, form, answers, version, language)
+            return _render_form(request, ctx, form, kept_as_draft=kept)
 
     if response is None:
         response = services.response_get_or_create(campaign=campaign, iscm=ctx.iscm)
@@ -272,7 +298,7 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     if final and response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED):
         # A submitted response changes only by submitting again: keep the answers for the review page.
         if version != response.version:
-            return _form_conflict(request, ctx, form, layout, version)
+            return _form_conflict(request, ctx, form, schema, version)
         _pending_set(request, response, answers, version)
         return redirect(ctx.url("respond_review"))
 
@@ -286,7 +312,7 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     except services.VersionConflict as conflict:
         ctx.response = conflict.response
         form.set_version(conflict.response.version)
-        return _render_form(request, ctx, form, conflict=_conflict_changes(layout, conflict.changes))
+        return _render_form(request, ctx, form, conflict=_conflict_changes(schema, conflict.changes))
     except services.ResponseLocked as locked:
         messages.error(request, str(locked))
         if response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED):
@@ -299,11 +325,11 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     return redirect(ctx.url("respond"))
 
 
-def _form_conflict(request, ctx, form, layout, version):
+def _form_conflict(request, ctx, form, schema, version):
     """A re-submission prepared on an old version: show what changed and let the user merge."""
     changes = selectors.response_changes_since(ctx.response, version) if ctx.response is not None else {}
     form.set_version(ctx.response.version)
-    return _render_form(request, ctx, form, conflict=_conflict_changes(layout, changes))
+    return _render_form(request, ctx, form, conflict=_conflict_changes(schema, changes))
 
 
 # --- Review and submit ---------------------------------------------------------------------------
@@ -316,29 +342,29 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
     campaign, response = ctx.campaign, ctx.response
     if response is None:
         return redirect(ctx.url("respond"))
-    if not campaign.is_open:
+    if not ctx.is_open:
         if request.method == "POST" and response.has_responded:
             return redirect(ctx.url("response_detail"))  # e.g. a double click that came after the close
         messages.error(request, _("This campaign is not open: the response can no longer be submitted."))
         return redirect(ctx.url("response_detail"))
 
-    layout = questionnaire_layout(campaign.questionnaire)
+    schema = questionnaire_schema(campaign.questionnaire)
     pending = _pending_get(request, response)
     resubmission = response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED)
     if resubmission and pending is None:
         if request.method == "POST":
             # The second click of a double-clicked submit, or a re-submission already done.
-            return _confirm(request, ctx, layout, selectors.response_answers(response, layout.specs))
+            return _confirm(request, ctx, schema, selectors.response_answers(response, schema))
         messages.info(request, _("This response is submitted. Edit it to submit a new version."))
         return redirect(ctx.url("response_detail"))
-    answers = pending if pending is not None else selectors.response_answers(response, layout.specs)
+    answers = pending if pending is not None else selectors.response_answers(response, schema)
 
     if request.method == "POST":
-        return _confirm(request, ctx, layout, answers)
+        return _confirm(request, ctx, schema, answers)
 
-    result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, specs=layout.specs)
+    result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, schema=schema)
     missing = [
-        {"label": layout.question(code).label if layout.question(code) else code, "messages": errors}
+        {"label": schema.question(code).label if schema.question(code) else code, "messages": errors}
         for code, errors in result.errors.items()
     ]
     return render(
@@ -348,7 +374,7 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
             "campaign": campaign,
             "iscm": ctx.iscm,
             "response": response,
-            "summary": answers_summary(layout, answers),
+            "summary": answers_summary(schema, answers),
             "missing": missing,
             "version": response.version,
             "resubmission": resubmission,
@@ -357,7 +383,7 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
     )
 
 
-def _confirm(request, ctx: FocalPointContext, layout: QuestionnaireLayout, answers) -> HttpResponse:
+def _confirm(request, ctx: FocalPointContext, schema: QuestionnaireSchema, answers) -> HttpResponse:
     response = ctx.response
     try:
         version = int(request.POST.get("version", ""))
@@ -376,7 +402,7 @@ def _confirm(request, ctx: FocalPointContext, layout: QuestionnaireLayout, answe
         messages.error(request, _("Some answers need attention before you can submit."))
         return redirect(ctx.url("respond"))
     except services.VersionConflict as conflict:
-        messages.warning(request, _conflict_message(layout, conflict.changes))
+        messages.warning(request, _conflict_message(schema, conflict.changes))
         if _pending_get(request, response) is not None:
             # Keep the user's re-submission, on the new version, for them to merge in the form.
             _pending_set(request, response, answers, conflict.response.version)
@@ -404,9 +430,9 @@ def _confirm(request, ctx: FocalPointContext, layout: QuestionnaireLayout, answe
 
 def _read_only(request: HttpRequest, slug: str, acronym: str, template: str) -> HttpResponse:
     ctx = _focal_point_context(request, slug, acronym)
-    layout = questionnaire_layout(ctx.campaign.questionnaire)
-    answers = selectors.response_answers(ctx.response, layout.specs) if ctx.response else {}
-    answered, total = progress_from_answers(layout.specs, answers)
+    schema = questionnaire_schema(ctx.campaign.questionnaire)
+    answers = selectors.response_answers(ctx.response, schema) if ctx.response else {}
+    answered, total = schema.progress(answers)
     return render(
         request,
         template,
@@ -414,9 +440,10 @@ def _read_only(request: HttpRequest, slug: str, acronym: str, template: str) -> 
             "campaign": ctx.campaign,
             "iscm": ctx.iscm,
             "response": ctx.response,
-            "summary": answers_summary(layout, answers),
-            "campaign_open": ctx.campaign.is_open,
-            "campaign_status": ctx.campaign.status,
+            "summary": answers_summary(schema, answers),
+            "campaign_open": ctx.is_open,
+            "campaign_status": Campaign.Status.OPEN if ctx.is_open else ctx.campaign.status,
+            "deadline": ctx.invitation.deadline,
             "answered": answered,
             "total": total,
             "url_kwargs": ctx.url_kwargs,

@@ -104,7 +104,8 @@
 
   // --- Unsaved changes, and one submission per click. -----------------------------------------------
   function guardSetUp() {
-    let dirty = false;
+    // A form sent back by the server with input it did not save starts out changed.
+    let dirty = Boolean(form && form.hasAttribute("data-unsaved"));
     let sent = false;
     if (form) {
       form.addEventListener("input", () => { dirty = true; });

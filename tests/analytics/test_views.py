@@ -302,6 +302,18 @@ def test_each_chart_has_its_csv(client, computed, survey, observer, coordinator)
     response = client.get(reverse("analytics:aggregates_csv", args=[slug]))
     assert response["Content-Disposition"] == f'attachment; filename="{slug}-aggregates.csv"'
     assert len(csv_text(response).splitlines()) == 1 + 5 + 2 + 2
+    # the same download headers as the responses' exports: never sniffed, never cached
+    for name, args in (("aggregates_csv", [slug]), ("chart_data", [slug, "multi"])):
+        response = client.get(reverse(f"analytics:{name}", args=args))
+        assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "no-store"
+
+
+def test_figure_csvs_escape_formulas_like_the_response_exports():
+    from analytics.exports import aggregate_csv_rows
+
+    row = {"question": "q", "code": "c", "count": 1, "base": 1, "selections": 1, "rank": 1}
+    rows = list(aggregate_csv_rows([{**row, "label": "=1+1"}, {**row, "label": "'=1+1"}]))
+    assert [cells[2] for cells in rows[1:]] == ["'=1+1", "''=1+1"]  # a leading apostrophe is escaped too
 
 
 def test_observers_get_no_figures_for_a_subset_small_enough_to_identify_an_iscm(
@@ -313,7 +325,12 @@ def test_observers_get_no_figures_for_a_subset_small_enough_to_identify_an_iscm(
     response = client.get(dashboard, {"iscm_type": "IRF"})  # one responding IRF: its answers, in effect
     assert response.context["withheld"] is True and response.context["data"]["questions"] == []
     assert "shown to coordinators only" in response.content.decode()
-    assert set(response.context["figures"]) == {"response-rate-region", "response-rate-type", "submissions"}
+    # participation stays; the timeline of one ISCM's submission goes with its answers
+    assert set(response.context["figures"]) == {"response-rate-region", "response-rate-type"}
+    assert (
+        client.get(reverse("analytics:chart_data", args=[slug, "submissions"]), {"iscm_type": "IRF"}).status_code
+        == 403
+    )
     assert (
         client.get(reverse("analytics:chart_data", args=[slug, "multi"]), {"iscm_type": "IRF"}).status_code
         == 403
@@ -321,7 +338,9 @@ def test_observers_get_no_figures_for_a_subset_small_enough_to_identify_an_iscm(
     assert (
         client.get(reverse("analytics:aggregates_csv", args=[slug]), {"iscm_type": "IRF"}).status_code == 403
     )
-    assert client.get(dashboard, {"region": "Africa"}).context["withheld"] is False  # three responses
+    # three responses in Africa, but all four minus Africa would be the one ISCM of the Americas
+    assert client.get(dashboard, {"region": "Africa"}).context["withheld"] is True
+    assert client.get(dashboard).context["withheld"] is False
 
     client.force_login(coordinator)
     assert client.get(dashboard, {"iscm_type": "IRF"}).context["withheld"] is False

@@ -74,8 +74,24 @@ def test_small_groups_are_withheld_from_observers_only(world, token_of):
     small = next(row["key"] for row in rates if 0 < row["responded"] < 3)
     url = api("aggregates", **CLOSED)
     refused = get(token_of("observer"), url, region=small)
-    assert refused.status_code == 403 and "Fewer than 3 ISCMs" in refused.json()["detail"]
+    assert refused.status_code == 403 and "fewer than 3 ISCMs" in refused.json()["detail"]
     assert get(token_of("coordinator"), url, region=small).status_code == 200
+
+
+def test_the_api_withholds_exactly_what_the_dashboard_withholds(world, token_of):
+    """Disclosure control (analytics/disclosure.py) is one rule: all minus RCP minus IRF would be the one
+    global process, so not both types are given, through the API or the dashboard."""
+    client = world.client("observer")
+    dashboard = reverse("analytics:dashboard", kwargs={"slug": CAMPAIGN_CLOSED})
+    url = api("aggregates", **CLOSED)
+    given = set()
+    for iscm_type in ("", "RCP", "IRF", "GLOBAL"):
+        status = get(token_of("observer"), url, iscm_type=iscm_type).status_code
+        withheld = client.get(dashboard, {"iscm_type": iscm_type} if iscm_type else {}).context["withheld"]
+        assert status == (403 if withheld else 200), iscm_type
+        if status == 200:
+            given.add(iscm_type)
+    assert "" in given and "GLOBAL" not in given and not {"RCP", "IRF"} <= given
 
 
 def test_campaigns_and_rates(world, token_of):

@@ -17,9 +17,9 @@ from analytics.tasks import aggregates_sweep_stale_task
 from iscm_survey.celery import app as celery_app
 from iscm_survey.publish import broker_failure_forget
 from questionnaires.models import Response, ResponseEvent
+from questionnaires.schema import questionnaire_schema
 from questionnaires.selectors import response_answers
 from questionnaires.services import response_save_draft
-from questionnaires.validation import questionnaire_specs
 from tests import factories
 
 from .conftest import ANSWER_SETS, Survey, assert_aggregates_correct
@@ -54,7 +54,7 @@ def _assert_saved(survey, response, answers, reply):
     assert reply.status_code == 302
     assert reply["Location"].endswith(f"/respond/{response.iscm.acronym}/submitted/")
     assert response.status == Response.Status.SUBMITTED
-    assert response_answers(response, questionnaire_specs(survey.campaign.questionnaire)) == answers
+    assert response_answers(response, questionnaire_schema(survey.campaign.questionnaire)) == answers
     assert response.events.filter(action=ResponseEvent.Action.SUBMITTED).count() == 1
     survey.campaign.stats.refresh_from_db()
     assert survey.campaign.stats.is_stale

@@ -23,9 +23,9 @@ from django.db import connections
 from analytics.models import CampaignStats
 from analytics.services import aggregates_recompute
 from questionnaires.models import Campaign, Response, ResponseEvent
+from questionnaires.schema import questionnaire_schema
 from questionnaires.selectors import response_answers
 from questionnaires.services import ResponseLocked, VersionConflict, response_save_draft, response_submit
-from questionnaires.validation import questionnaire_specs
 from tests import factories
 
 from .conftest import (
@@ -102,7 +102,7 @@ def _write(function, response: Response, user, answers: dict, version: int):
 
 
 def _stored(survey: Survey, response: Response) -> dict:
-    return response_answers(Response.objects.get(pk=response.pk), questionnaire_specs(survey.campaign.questionnaire))
+    return response_answers(Response.objects.get(pk=response.pk), questionnaire_schema(survey.campaign.questionnaire))
 
 
 def _assert_history_without_gap(response: Response) -> None:

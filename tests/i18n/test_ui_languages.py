@@ -44,7 +44,7 @@ def word_list(text: str) -> set[str]:
 
 # Kept as they are in every language: COP28 (the UN climate conference), CSV (the file format), "n = 14"
 # (the statistician's n), and the name of the time zone setting ("UTC") the campaign form shows.
-ACRONYMS = {"cop", "csv", "n", "utc"}
+ACRONYMS = {"api", "cop", "csv", "n", "utc"}
 # Words of the English interface that are words of the other language too, spelled the same: the
 # allow-list of the comparison. Everything else an English page and its translation share is a bug.
 SHARED_WORDS = {
@@ -65,8 +65,9 @@ SHARED_WORDS = {
     "es": ACRONYMS
     | word_list(
         # Spanish words: "punto focal", "a", "no", "Agenda 2030", "migración regular", "protección social",
-        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov" (month abbreviations).
-        "a agenda final focal interregional jun no nov regular social total"
+        # "confirmación final", "Interregional" (a region), "Total", "jun"/"nov" (month abbreviations),
+        # "tokens de API" (the loanword Spanish technical writing uses for access tokens).
+        "a agenda final focal interregional jun no nov regular social tokens total"
     ),
     "ar": ACRONYMS,
 }
@@ -192,13 +193,13 @@ def login(client):
 
 EXPECTED_ON_FORM = {
     # the page header and navigation, the form's buttons, a question, a choice, a section of the JSON
-    "fr": ["Mes questionnaires", "Soumettre de nouveau", "Se déconnecter", "Langue", "Questions obligatoires",
+    "fr": ["Mes questionnaires", "Soumettre de nouveau", "Se déconnecter", "Langue", "Avancement",
            "Nom de la personne qui remplit le questionnaire", "Pacte mondial sur les migrations",
            "Travail décent et croissance économique", "Enquête MCIM"],
-    "es": ["Mis cuestionarios", "Volver a enviar", "Cerrar sesión", "Idioma", "Preguntas obligatorias",
+    "es": ["Mis cuestionarios", "Volver a enviar", "Cerrar sesión", "Idioma", "Progreso",
            "Nombre de la persona que completa el cuestionario", "Pacto Mundial para la Migración",
            "Trabajo decente y crecimiento económico", "Encuesta MCIM"],
-    "ar": ["استبياناتي", "التقديم مرة أخرى", "تسجيل الخروج", "اللغة", "الأسئلة الإلزامية",
+    "ar": ["استبياناتي", "التقديم مرة أخرى", "تسجيل الخروج", "اللغة", "التقدم",
            "اسم الشخص الذي يملأ الاستبيان", "الاتفاق العالمي من أجل الهجرة", "العمل اللائق ونمو الاقتصاد",
            "استبيان آليات التشاور"],
 }
@@ -336,5 +337,7 @@ def test_dates_show_month_names_of_the_language(demo, login, language):
     month = MONTHS[language].split()[close.month - 1]
     english_month = datetime.date(2000, close.month, 1).strftime("%B")
     page = visible_text(get_page(login("fp-midsa@example.org"), FORM, language), language)
-    assert f"{close.day} {month} {close.year}" in page
+    # one date style per language (issue 17 #12): Spanish writes "1 de enero de 2027"
+    written = f"{close.day} de {month} de {close.year}" if language == "es" else f"{close.day} {month} {close.year}"
+    assert written in page
     assert english_month not in page

@@ -143,7 +143,9 @@ def test_drafts_only_with_a_status_filter(filled, tmp_path):
 def test_labels_instead_of_codes(filled, tmp_path):
     from questionnaires.models import Choice
 
-    Choice.objects.filter(code="hybrid").update(label_fr="Hybride")
+    hybrid = Choice.objects.get(code="hybrid")
+    hybrid.label_fr = "Hybride"
+    hybrid.save(update_fields=["label_fr"])  # a translation added to a published questionnaire
     rows = dicts_of(export(filled.slug, tmp_path / "fr.csv", "--labels", "fr"))
     assert rows[0]["formats"] == "Choice online; Hybride"  # French where translated, else English
     assert rows[0]["plan"] == "Choice yes"
@@ -259,7 +261,7 @@ def test_query_count_does_not_grow_with_the_responses(survey, export_format):
         factories.invite(campaign, iscm)
         answer(campaign, iscm, {"name": f"Other {index}", "goals": ["3"]})
     large, big_data = _consume(campaign, export_format)
-    assert small == large == 5  # questions, choices, responses, answers, ticked choices
+    assert small == large == 3  # responses, answers, ticked choices (the questionnaire's schema is cached)
     assert big_data.count(b"Other ") == 40
 
 

@@ -76,3 +76,26 @@ def test_load_demo_twice_gives_the_same_database(demo):
     first = dump()
     call_command("load_demo", stdout=io.StringIO())
     assert dump() == first
+
+
+def test_the_2023_history_carries_the_survey_dates(demo, client):
+    """Issue 17 #14: the closed 2023 tracker shows the survey's April–May 2023 activity, not the load time."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from questionnaires.models import ResponseEvent
+
+    window = (datetime.datetime(2023, 4, 1, tzinfo=datetime.UTC), datetime.datetime(2023, 6, 1, tzinfo=datetime.UTC))
+    responses = Response.objects.filter(campaign=demo)
+    assert responses.count() == 17
+    for response in responses:
+        assert window[0] <= response.updated_at < window[1], response
+    assert not ResponseEvent.objects.filter(response__campaign=demo).exclude(at__range=window).exists()
+    client.force_login(get_user_model().objects.get(username="coordinator@example.org"))
+    page = client.get(reverse("questionnaires:campaign_detail", kwargs={"slug": demo.slug})).content.decode()
+    tracker = page.split('id="tracker"')[1].split("</table>")[0]
+    assert "May 2023" in tracker and "April 2023" in tracker
+    today = datetime.datetime.now(tz=datetime.UTC)
+    assert f"{today.day} {today:%B %Y}" not in tracker

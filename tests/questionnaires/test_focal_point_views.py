@@ -108,7 +108,28 @@ def test_submit_with_a_missing_required_answer_lists_errors_and_keeps_input(fp_c
     assert '<a href="#q-name" class="alert-link">Name of the person answering</a>: This question is required.' in text
     assert "Typed with care" in text and 'value="ana@example.org"' in text
     assert re.search(r'value="meeting" id="id_format_1" checked', text)
-    assert not Response.objects.exists()  # nothing saved, nothing lost
+    # What was typed is kept as a draft, and the page says so (issue 17 #3).
+    assert "Not submitted. What you typed is saved as a draft" in text
+    assert "data-unsaved" not in text
+    response = Response.objects.get(campaign=survey.campaign, iscm=iscm)
+    assert response.status == Response.Status.DRAFT
+    assert saved(survey, iscm)["notes"] == "Typed with care"
+    assert 'name="version" value="1"' in text  # the next save continues from the draft
+
+
+def test_a_failed_resubmission_saves_nothing_and_marks_the_page_changed(fp_client, survey, iscm, focal_point):
+    """A submitted response changes only by submitting again: the typed input stays in the page only,
+    the page says so, and the browser's leave-page guard knows it (issue 17 #3)."""
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    services.response_submit(response=response, user=focal_point, answers=complete_answers(), expected_version=0)
+    data = complete_answers(name="", notes="A new paragraph")
+    page = post_form(fp_client, survey, iscm, data, action="submit", version=1)
+    text = page_text(page)
+    assert "Nothing is saved yet: what you typed is only in this page" in text
+    assert re.search(r'<form [^>]*data-response-form data-unsaved', text)
+    assert "A new paragraph" in text
+    assert saved(survey, iscm)["name"] == "Ana Moreira"
+    assert Response.objects.get().version == 1
 
 
 def test_submit_goes_through_review_and_confirmation(
@@ -554,7 +575,7 @@ def test_too_many_failed_logins_show_the_lockout_page(client, focal_point, setti
 # Celery eager, a rebuild requested by the write would run there too and scan the whole campaign).
 # Confirm writes the response and moves the stored figures by its rows (stats row, counts in, ranks; a
 # re-submission also takes its old counts out): a fixed number, whatever the campaign's size.
-ROUND_MAX_QUERIES = {"draft": 25, "submit": 16, "confirm": 24, "submit again": 7, "confirm again": 28}
+ROUND_MAX_QUERIES = {"draft": 26, "submit": 17, "confirm": 25, "submit again": 8, "confirm again": 29}
 
 
 def _submission_round_queries(
@@ -607,3 +628,17 @@ def test_a_submission_round_costs_the_same_queries_in_a_small_and_a_larger_campa
     assert small == large, (small, large)
     assert Response.objects.get(campaign=survey.campaign, iscm=other_iscm).status == Response.Status.SUBMITTED
     assert aggregates_differences(campaign_id=survey.campaign.pk) == 0  # exact at commit, no rebuild
+
+
+def test_progress_counts_every_shown_question_and_the_required_ones_apart(fp_client, survey, iscm):
+    """Issue 17 #10: typing a name and an e-mail is 2 of the 6 questions shown, 1 of the 3 required
+    (the conditional "format" question is not shown until "plan" asks for it)."""
+    post_form(fp_client, survey, iscm, {"name": "Ana", "email": "ana@example.org"})
+    text = page_text(fp_client.get(url("respond", survey, iscm)))
+    assert "2 of 6 questions answered" in text
+    assert "Required: 1 of 3" in text
+    response = Response.objects.get(campaign=survey.campaign, iscm=iscm)
+    post_form(fp_client, survey, iscm, {"name": "Ana", "plan": "yes"}, version=response.version)
+    text = page_text(fp_client.get(url("respond", survey, iscm)))
+    assert "2 of 7 questions answered" in text  # "format" now shows
+    assert "Required: 2 of 4" in text

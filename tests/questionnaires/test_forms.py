@@ -6,14 +6,11 @@ from django.http import QueryDict
 from django.utils import translation
 
 from questionnaires import services
-from questionnaires.forms import (
-    ResponseForm,
-    answers_summary,
-    questionnaire_layout,
-    value_display,
-)
-from questionnaires.selectors import required_progress
-from questionnaires.validation import answers_validate, progress_from_answers
+from questionnaires.forms import ResponseForm, answers_summary
+from questionnaires.models import Question
+from questionnaires.schema import questionnaire_schema, schema_cache_clear
+from questionnaires.selectors import response_answers
+from questionnaires.validation import answers_validate
 from tests.questionnaires.focal_point_data import complete_answers, survey_create
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +23,7 @@ def survey(iscm):
 
 @pytest.fixture
 def layout(survey):
-    return questionnaire_layout(survey.questionnaire)
+    return questionnaire_schema(survey.questionnaire)
 
 
 def bound(layout, data, version=0):
@@ -36,20 +33,20 @@ def bound(layout, data, version=0):
             query.setlist(key, value)
         else:
             query[key] = value
-    return ResponseForm(query, layout=layout)
+    return ResponseForm(query, schema=layout)
 
 
-def test_layout_loads_in_three_queries(survey, django_assert_num_queries):
-    with django_assert_num_queries(3):
-        layout = questionnaire_layout(survey.questionnaire)
-        [choice.label for choices in layout.choices.values() for choice in choices]
-        [question.section.title for questions in layout.questions_by_section.values() for question in questions]
-    assert [section.title for section in layout.sections] == ["About the respondent", "Goals and plans"]
-    assert [c.code for c in layout.choices["plan"]] == ["yes", "no", "undecided"]
+def test_schema_loads_in_two_queries(survey, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        schema = questionnaire_schema(survey.questionnaire)
+        [choice.label for question in schema.questions.values() for choice in question.choices]
+        [question.section_title for question in schema.questions.values()]
+    assert [section.title for section in schema.sections] == ["About the respondent", "Goals and plans"]
+    assert [c.code for c in schema.question("plan").choices] == ["yes", "no", "undecided"]
 
 
 def test_fields_follow_the_question_types(layout):
-    form = ResponseForm(layout=layout)
+    form = ResponseForm(schema=layout)
     assert list(form.fields) == ["version", "name", "email", "staff", "goals", "plan", "format", "notes"]
     assert isinstance(form.fields["goals"].widget, django_forms.CheckboxSelectMultiple)
     assert isinstance(form.fields["plan"].widget, django_forms.RadioSelect)
@@ -67,9 +64,9 @@ def test_fields_follow_the_question_types(layout):
 
 def test_help_texts_from_the_definition_are_escaped(survey, layout):
     question = survey.questions["goals"]
-    question.help_en = "<b>Bold</b> & <script>x</script>"
-    layout.specs["goals"].question.help_en = question.help_en
-    form = ResponseForm(layout=layout)
+    Question.objects.filter(pk=question.pk).update(help_en="<b>Bold</b> & <script>x</script>")
+    schema_cache_clear()
+    form = ResponseForm(schema=questionnaire_schema(survey.questionnaire))
     assert "&lt;script&gt;" in form.fields["goals"].help_text and "<script>" not in form.fields["goals"].help_text
 
 
@@ -93,7 +90,7 @@ def test_answers_map_form_data_to_the_services_dict(layout):
     answers = form.answers()
     assert answers["goals"] == ["3", "1"] and answers["plan"] == "yes" and answers["format"] == ["meeting"]
     assert answers["notes"] == "Line one\r\nLine two"  # long texts are not stripped; validation normalises
-    result = answers_validate(questionnaire=layout.questionnaire, answers=answers, final=True, specs=layout.specs)
+    result = answers_validate(questionnaire=None, answers=answers, final=True, schema=layout)
     assert result.is_valid and result.cleaned["goals"] == ["1", "3"] and result.cleaned["notes"] == "Line one\nLine two"
 
 
@@ -101,7 +98,7 @@ def test_unknown_codes_are_kept_for_validation_to_report(layout):
     form = bound(layout, {"goals": ["1", "99"], "plan": "maybe"})
     assert form.is_valid()
     result = answers_validate(
-        questionnaire=layout.questionnaire, answers=form.answers(), final=False, specs=layout.specs
+        questionnaire=None, answers=form.answers(), final=False, schema=layout
     )
     form.add_answer_errors(result.errors)
     assert "“99” is not one of the available choices." in form.errors["goals"]
@@ -124,7 +121,7 @@ def test_set_version_after_a_conflict(layout):
 
 
 def test_sections_and_conditions_for_the_template(layout):
-    form = ResponseForm(layout=layout, answers={"name": "Ana"}, version=3)
+    form = ResponseForm(schema=layout, answers={"name": "Ana"}, version=3)
     sections = form.sections()
     assert [s["anchor"] for s in sections] == ["section-1", "section-2"]
     format_item = next(item for item in sections[1]["questions"] if item["question"].code == "format")
@@ -144,7 +141,7 @@ def test_progress_is_the_same_as_the_selector(survey, layout, iscm, focal_point,
     response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
     clean = {k: v.replace("\r\n", "\n") if isinstance(v, str) else v for k, v in answers.items()}
     services.response_save_draft(response=response, user=focal_point, answers=clean, expected_version=0)
-    assert progress_from_answers(layout.specs, clean) == required_progress(response, layout.specs)
+    assert layout.progress(clean) == layout.progress(response_answers(response, layout))
 
 
 def test_summary_leaves_out_questions_that_do_not_apply(layout):
@@ -156,20 +153,20 @@ def test_summary_leaves_out_questions_that_do_not_apply(layout):
     assert not items["email"]["answered"] and items["name"]["text"] == "Ana"
 
 
-def test_value_display_for_conflict_messages(layout):
-    assert value_display(layout, "goals", ["1", "2"]) == "Choice 1, Choice 2"
-    assert value_display(layout, "plan", "yes") == "Choice yes"
-    assert value_display(layout, "name", None) == "(no answer)"
-    assert value_display(layout, "notes", "x" * 300).endswith("…")
+def test_answer_text_for_conflict_messages(layout):
+    assert layout.answer_text("goals", ["1", "2"]) == "Choice 1, Choice 2"
+    assert layout.answer_text("plan", "yes") == "Choice yes"
+    assert layout.answer_text("name", None) == "(no answer)"
+    assert layout.answer_text("notes", "x" * 300).endswith("…")
 
 
-def test_published_layout_is_reused_and_a_new_translation_shows_at_once(demo, django_assert_num_queries):
+def test_published_schema_is_reused_and_a_new_translation_shows_at_once(demo, django_assert_num_queries):
     questionnaire = demo.questionnaire
-    questionnaire_layout(questionnaire)
+    questionnaire_schema(questionnaire)
     with django_assert_num_queries(0):
-        layout = questionnaire_layout(questionnaire)
-    question = layout.question("respondent_role")
+        questionnaire_schema(questionnaire)
+    question = questionnaire.questions.get(code="respondent_role")
     question.label_fr = "Fonction exacte"
     question.save(update_fields=["label_fr"])
     with translation.override("fr"):
-        assert questionnaire_layout(questionnaire).question("respondent_role").label == "Fonction exacte"
+        assert questionnaire_schema(questionnaire).question("respondent_role").label == "Fonction exacte"

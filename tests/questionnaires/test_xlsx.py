@@ -96,7 +96,9 @@ def test_no_cell_is_a_formula(filled, tmp_path):
 
 
 def test_labels_in_the_chosen_language(filled, tmp_path):
-    Choice.objects.filter(question__code="plan", code="yes").update(label_fr="yes (fr)")
+    yes = Choice.objects.get(question__code="plan", code="yes")
+    yes.label_fr = "yes (fr)"
+    yes.save(update_fields=["label_fr"])  # a translation added to a published questionnaire
     export(filled.slug, tmp_path / "w.xlsx", "--format", "xlsx", "--labels", "fr")
     book = workbook_of(tmp_path / "w.xlsx")
     alpha = sheet_dicts(book["responses"])[0]

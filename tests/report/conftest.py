@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from analytics import report_tasks
+from analytics.services import aggregates_recompute
 from iscm_survey.celery import app as celery_app
 from questionnaires.models import Iscm, Question, Questionnaire
 from questionnaires.services import response_submit
@@ -84,3 +86,71 @@ class Survey:
 @pytest.fixture
 def survey(db):
     return Survey()
+
+
+FAKE_PDF = b"%PDF-1.7 fake report"
+
+
+def _png_1px() -> bytes:
+    """A valid 1×1 white PNG, for the DOCX's chart pictures."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG_1PX = _png_1px()
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Fake browser: counts the renders; the DOCX itself is built for real from the fake pictures."""
+    calls = {"pdf": 0, "images": 0}
+
+    def fake_pdf(report, *, progress=lambda _p: None):
+        calls["pdf"] += 1
+        progress(60)
+        return FAKE_PDF
+
+    def fake_images(report, *, progress=lambda _p: None):
+        calls["images"] += 1
+        return {finding["chart_id"]: PNG_1PX for s in report["sections"] for finding in s["findings"]}
+
+    monkeypatch.setattr(report_tasks, "render_pdf", fake_pdf)
+    monkeypatch.setattr(report_tasks, "render_chart_images", fake_images)
+    return calls
+
+
+@pytest.fixture
+def answered(survey):
+    """Three responses, the figures computed and stored (figures_as_of set)."""
+    survey.submit(
+        {"multi": ["a", "b"], "single": "yes", "practices": "We meet.\n\n- often"}, name="Beta dialogue"
+    )
+    survey.submit(
+        {"multi": ["a", "c"], "single": "yes", "contact": "secret@example.org"}, name="Alpha dialogue"
+    )
+    survey.submit({"multi": ["b", "c"], "single": "no", "practices": f"Ours: {XSS_SCRIPT}\n- {XSS_IMG}"})
+    aggregates_recompute(campaign_id=survey.campaign.pk, force=True)
+    return survey
+
+
+@pytest.fixture
+def generate(client, django_capture_on_commit_callbacks):
+    """POST to a generate URL, running what the view leaves for after the commit (publishing the task,
+    which runs in-process), as it happens outside the test's transaction."""
+
+    def post(url: str):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url)
+
+    return post

@@ -22,7 +22,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 import questionnaires.security  # noqa: F401 - connects the security receivers (apps.py ready() should)
-from analytics.models import CampaignStats, ChoiceAggregate, ReportFile
+from analytics.models import CampaignStats, ChoiceAggregate, PublishedReport, ReportFile
 from api.models import ApiToken
 from practices.models import Practice
 from questionnaires.models import (
@@ -121,10 +121,11 @@ def db_fingerprint() -> dict[str, object]:
             n=Count("id"), closed=Max("closed_manually_at"), closes=Max("closes_at"), last=Max("id")
         ),
         "reminders": Reminder.objects.aggregate(n=Count("id"), last=Max("id")),
-        "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id")),
+        "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id"), extended=Max("extended_until")),
         "aggregates": ChoiceAggregate.objects.aggregate(n=Count("id"), total=Sum("count"), last=Max("id")),
         "stats": CampaignStats.objects.aggregate(computed=Max("computed_at"), requested=Max("requested_at")),
         "reports": ReportFile.objects.aggregate(n=Count("id"), last=Max("id")),
+        "published_reports": PublishedReport.objects.aggregate(n=Count("id"), last=Max("id")),
         "api_tokens": ApiToken.objects.aggregate(n=Count("id"), last=Max("id"), revoked=Max("revoked_at")),
         "users": User.objects.aggregate(
             n=Count("id"),

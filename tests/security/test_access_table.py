@@ -333,6 +333,13 @@ TABLE: dict[str, Entry] = {
         post=coordinators(redirect(coordinator_response_url, writes=True)),
         body={"comment": "Please complete the GCM part."},
     ),
+    # more time for one ISCM (issue 17 #4/#9): MIDWA, whose draft is in the open campaign
+    "questionnaires:coordinator_response_extend": Entry(
+        open_kwargs,
+        coordinators(OK),
+        post=coordinators(redirect(campaign_url, writes=True)),
+        body={"until": "2099-01-01T09:00"},
+    ),
     "questionnaires:iscm_focal_points": Entry(
         {"acronym": ISCM},
         coordinators(OK),
@@ -430,18 +437,30 @@ TABLE: dict[str, Entry] = {
     "analytics:drilldown": Entry(
         {"slug": CAMPAIGN_CLOSED, "question": "gcm_priorities", "choice": "23"}, coordinators(OK)
     ),
-    # --- the summary report (issue 7): coordinators and observers ---
-    "analytics:report": Entry(OPEN, dashboards(OK)),
-    "analytics:report_status": Entry(OPEN, dashboards(OK)),
+    # --- the summary report (issues 7, 18): the draft is the coordinator's, observers read what is published ---
+    "analytics:report": Entry(
+        OPEN,
+        {**coordinators(OK), "observer": redirect(url_of("analytics:report_published", slug=CAMPAIGN_OPEN))},
+    ),
+    "analytics:report_status": Entry(OPEN, coordinators(OK)),
     "analytics:report_generate": Entry(
         {"slug": CAMPAIGN_OPEN, "fmt": "pdf"},
         everyone(NOT_ALLOWED),  # @require_POST first
-        post=dashboards(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
+        post=coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
     ),
     # no file generated yet: back to the report page
     "analytics:report_download": Entry(
-        {"slug": CAMPAIGN_OPEN, "fmt": "pdf"}, dashboards(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN)))
+        {"slug": CAMPAIGN_OPEN, "fmt": "pdf"}, coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN)))
     ),
+    # no file generated yet: publishing is refused, back to the draft, nothing published
+    "analytics:report_publish": Entry(
+        OPEN,
+        everyone(NOT_ALLOWED),  # @require_POST first
+        post=coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN))),
+    ),
+    "analytics:report_published": Entry(OPEN, dashboards(OK)),
+    # nothing published yet
+    "analytics:report_published_download": Entry({"slug": CAMPAIGN_OPEN, "fmt": "pdf"}, dashboards(NOT_FOUND)),
 }
 
 

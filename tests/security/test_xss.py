@@ -144,10 +144,31 @@ def test_the_admin_pages_show_the_payloads_escaped(world, poisoned):
         assert any(marker in content for marker in ESCAPED), url
 
 
-def test_the_report_page_shows_the_payloads_escaped(world, poisoned):
-    """The summary report (issue 7) at /campaigns/<slug>/report/: its annex quotes the text answers."""
+def test_the_report_page_shows_the_payloads_escaped(world, poisoned, settings, tmp_path):
+    """The summary report (issue 7) at /campaigns/<slug>/report/: its annex quotes the text answers; the
+    published version (issue 18), stored as HTML when it was published, as observers read it."""
+    from django.core.files.base import ContentFile
+
+    from analytics.models import CampaignStats, ReportFile
+    from analytics.services import aggregates_recompute
+    from analytics.services_report import report_publish_version
+    from questionnaires.models import Campaign
+
     url = f"/campaigns/{CAMPAIGN_OPEN}/report/"
+    page = world.client("coordinator").get(url)
+    assert page.status_code == 200, f"{url} as coordinator: {page.status_code}"
+    _assert_safe(page, f"{url} as coordinator")
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = Campaign.objects.get(slug=CAMPAIGN_OPEN)
+    aggregates_recompute(campaign_id=campaign.pk, force=True)
+    as_of = CampaignStats.objects.get(campaign=campaign).computed_at
+    for fmt in ("pdf", "docx"):
+        report_file = ReportFile(campaign=campaign, format=fmt, language="en", figures_as_of=as_of, status="ready")
+        report_file.file.save(f"report.{fmt}", ContentFile(b"file"), save=True)
+    report_publish_version(campaign=campaign, language="en", user=None)
+    published_url = f"/campaigns/{CAMPAIGN_OPEN}/report/published/"
     for role in ("coordinator", "observer"):
-        page = world.client(role).get(url)
-        assert page.status_code == 200, f"{url} as {role}: {page.status_code}"
-        _assert_safe(page, f"{url} as {role}")
+        page = world.client(role).get(published_url)
+        assert page.status_code == 200, f"{published_url} as {role}: {page.status_code}"
+        _assert_safe(page, f"{published_url} as {role}")

@@ -2,18 +2,20 @@
 demo responses. Idempotent: a second run changes nothing (passwords are set only for new accounts,
 dates of the follow-up campaign only at its first load, identical responses are left alone)."""
 
+import contextlib
 import datetime
+import io
 import json
+import logging
 import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.services import aggregates_recompute
-from practices.services import practices_split_campaign
 from questionnaires.definitions import (
     DATA_DIR,
     definition_read,
@@ -21,7 +23,7 @@ from questionnaires.definitions import (
     questionnaire_create,
     reference_lists_load,
 )
-from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire
+from questionnaires.models import Campaign, Invitation, Iscm, Membership, Questionnaire, Response, ResponseEvent
 from questionnaires.roles import COORDINATOR, OBSERVER
 from questionnaires.services import response_import
 from questionnaires.translations import questionnaire_translations_update
@@ -32,13 +34,30 @@ CAMPAIGN_FOLLOWUP = "iscm-followup-open"
 # ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
 FOLLOWUP_SUBMITTED = ["ARCP", "MIDSA", "RCM", "Prague Process", "SACM"]
 FOLLOWUP_DRAFTS = ["Budapest Process", "MIDWA", "RIAM"]
-DEMO_PRACTICE_QUESTIONS = ["gcm_practices", "sdg_practices", "climate_practices"]
+# When the 2023 drafts that were never submitted were last saved (inside the survey's April–May window).
+DRAFTS_2023_LAST_SAVED = ["2023-05-09T10:15:00+00:00", "2023-05-22T14:40:00+00:00", "2023-04-28T08:05:00+00:00"]
 FOLLOWUP_TITLES = {
     "en": "ISCM contributions — follow-up",
     "fr": "Contributions des MCIM — suivi",
     "es": "Contribuciones de los MCIM — seguimiento",
     "ar": "مساهمات آليات التشاور بين الدول بشأن الهجرة — متابعة",
 }
+
+
+NOISY_LOGGERS = ["questionnaires.services", "analytics.services", "iscm.security", "celery.app.trace"]
+
+
+@contextlib.contextmanager
+def _quiet(names: list[str]):
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def focal_point_email(acronym: str) -> str:
@@ -49,8 +68,13 @@ def focal_point_email(acronym: str) -> str:
 class Command(BaseCommand):
     help = "Load the 2023 ISCM survey with demo accounts and responses (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # One line per imported response, account and recompute is noise for a demo: quiet unless -v 2.
+        with _quiet(NOISY_LOGGERS) if options["verbosity"] < 2 else contextlib.nullcontext():
+            self._load()
+
+    @transaction.atomic
+    def _load(self):
         reference_lists_load()
         registry = iscm_registry_load()
         invited = [row["acronym"] for row in registry if row["invited_2023"] == "yes"]
@@ -79,8 +103,10 @@ class Command(BaseCommand):
 
         demo = json.loads((DATA_DIR / "demo_responses_2023.json").read_text(encoding="utf-8"))
         entries = demo["responses"] + demo["drafts"]
-        for entry in entries:
+        for index, entry in enumerate(entries):
             self._response(campaign_2023, entry, users, entry.get("submitted_at"))
+            # The 2023 history carries the survey's dates, not the day the demo was loaded.
+            self._backdate(campaign_2023, entry, entry.get("submitted_at") or DRAFTS_2023_LAST_SAVED[index % 3])
         by_iscm = {entry["iscm"]: entry for entry in demo["responses"]}
         for acronym in FOLLOWUP_SUBMITTED + FOLLOWUP_DRAFTS:
             status = "submitted" if acronym in FOLLOWUP_SUBMITTED else "draft"
@@ -91,15 +117,18 @@ class Command(BaseCommand):
             self._response(campaign_followup, entry, users, None)
 
         for campaign in (campaign_2023, campaign_followup):
-            aggregates_recompute(campaign_id=campaign.pk)
+            # The figures are computed now rather than by a worker (the command knows no app above it).
+            call_command("recompute_aggregates", campaign.slug, "--if-stale", stdout=io.StringIO())
 
         # The 2023 practices as library records, split and tagged as proposed; the GCM ones (the seed
         # report's annex) published, the SDG and climate ones left for the coordinator to review.
-        practices_split_campaign(
-            campaign=campaign_2023,
-            question_codes=DEMO_PRACTICE_QUESTIONS,
-            publish_codes=["gcm_practices"],
-            user=users["coordinator@example.org"],
+        call_command(
+            "split_practices",
+            CAMPAIGN_2023,
+            "--questions=gcm_practices,sdg_practices,climate_practices",
+            "--publish=gcm_practices",
+            "--user=coordinator@example.org",
+            stdout=io.StringIO(),
         )
 
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
@@ -115,8 +144,9 @@ class Command(BaseCommand):
             },
         )
         existing = set(campaign.invitations.values_list("iscm__acronym", flat=True))
+        # Demo accounts have made-up addresses: no "the campaign is open" e-mail for them.
         Invitation.objects.bulk_create(
-            Invitation(campaign=campaign, iscm=iscm)
+            Invitation(campaign=campaign, iscm=iscm, announced_at=timezone.now())
             for iscm in Iscm.objects.filter(acronym__in=invited).exclude(acronym__in=existing)
         )
         return campaign
@@ -144,6 +174,12 @@ class Command(BaseCommand):
             user = account(focal_point_email(iscm.acronym))
             Membership.objects.get_or_create(user=user, iscm=iscm)
         return users
+
+    def _backdate(self, campaign: Campaign, entry: dict, when: str) -> None:
+        at = datetime.datetime.fromisoformat(when)
+        response = Response.objects.get(campaign=campaign, iscm__acronym=entry["iscm"])
+        Response.objects.filter(pk=response.pk).update(updated_at=at)
+        ResponseEvent.objects.filter(response=response).update(at=at)
 
     def _response(self, campaign: Campaign, entry: dict, users: dict, submitted_at) -> None:
         response_import(

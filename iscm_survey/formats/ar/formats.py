@@ -1,0 +1,5 @@
+# "1 إبريل 2023"، "1 إبريل 2023، 08:19" (see the English module).
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y، H:i"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT

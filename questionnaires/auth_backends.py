@@ -1,0 +1,44 @@
+"""Logins by e-mail address, whatever its case, as the password reset already finds accounts.
+
+Usernames are e-mail addresses. `FP-ARCP@EXAMPLE.ORG` and `fp-arcp@example.org` are the same person:
+the backend finds the account case-insensitively (an exact match wins if two accounts differ only by
+case; otherwise such a login fails), and django-axes keys its failure counts on the lowercased name
+(`lockout_username`), so five failures in any mix of cases lock the account's login from that address.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+
+class CaseInsensitiveModelBackend(ModelBackend):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs
+    ):
+        user_model = get_user_model()
+        if username is None:
+            username = kwargs.get(user_model.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        field = user_model.USERNAME_FIELD
+        matches = list(user_model._default_manager.filter(**{f"{field}__iexact": username})[:5])
+        exact = [user for user in matches if getattr(user, field) == username]
+        user = exact[0] if exact else (matches[0] if len(matches) == 1 else None)
+        if user is None:
+            # as ModelBackend does: hash anyway, so that timing does not tell which addresses exist
+            user_model().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+def lockout_username(request: HttpRequest | None, credentials: dict | None = None) -> str | None:
+    """The name django-axes counts failures under: what was typed, lowercased."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = request.POST.get("username") if request is not None else None
+    return username.strip().lower() if isinstance(username, str) else username

@@ -1,0 +1,497 @@
+"""The compiled schema of one questionnaire version: every rule about its shape lives here.
+
+A `QuestionnaireSchema` is immutable (frozen dataclasses, tuples, read-only mappings): sections,
+questions in order, choices resolved from the question's own list or a shared list, texts in every
+language (read in the active language, English as the fallback), display conditions, limits and the
+presentation hints. It owns:
+
+- whether a question is shown for given answers, and whether an answer is empty;
+- the codec between cleaned values, `Answer`/`AnswerChoice` rows and plain values (text or codes);
+- the ONE rule for displaying a choice and an answer: "8. Decent work…" where the list is numbered
+  (a reference list whose codes are numbers: SDGs, GCM objectives), the label alone otherwise (text
+  codes, a question's own choices).
+
+Validation, the form, the review and print pages, the tracker, the admin, CSV export and import, the
+codebook and the analytics read it; none of them resolves choices or labels on its own.
+
+Published questionnaires are frozen (structure and English texts), so their schema is built once per
+process (two queries) and kept in a small LRU. Translations may still change on a published
+questionnaire (`save(update_fields=[...])`): any save or delete of a questionnaire model empties the
+cache of this process, and entries expire after SCHEMA_CACHE_SECONDS so that the other processes
+(gunicorn workers) catch up too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .models import (
+    LANGUAGE_CODES,
+    Answer,
+    AnswerChoice,
+    Choice,
+    ChoiceList,
+    Question,
+    Questionnaire,
+    Section,
+)
+
+Texts = Mapping[str, str]
+
+
+def _texts(row: object, field: str) -> Texts:
+    return MappingProxyType({code: getattr(row, f"{field}_{code}") or "" for code in LANGUAGE_CODES})
+
+
+def text_in(texts: Texts, language: str | None = None) -> str:
+    """The text in `language` (default: the active one), falling back to English when it is empty."""
+    language = (language or get_language() or "en")[:2]
+    return texts.get(language) or texts.get("en", "")
+
+
+def is_empty(value: object) -> bool:
+    """Not answered: None, a blank text, or a list of blanks."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, list | tuple | set):
+        return all(is_empty(item) for item in value)
+    return False
+
+
+@dataclass(frozen=True)
+class ChoiceSchema:
+    id: int
+    code: str
+    position: int
+    labels: Texts
+    descriptions: Texts
+    numbered: bool  # it belongs to a numbered reference list (every code a number: SDGs, GCM objectives)
+
+    @property
+    def label(self) -> str:
+        return text_in(self.labels)
+
+    @property
+    def description(self) -> str:
+        return text_in(self.descriptions)
+
+    def label_in(self, language: str | None) -> str:
+        return text_in(self.labels, language)
+
+    def description_in(self, language: str | None) -> str:
+        return text_in(self.descriptions, language)
+
+    @property
+    def display(self) -> str:
+        """How pages name the choice: "8. Decent work…" in a numbered list, the label otherwise."""
+        return f"{self.code}. {self.label}" if self.numbered else self.label
+
+
+@dataclass(frozen=True)
+class PresentationHints:
+    """How dashboards and the report present a choice question (see `hints_for`)."""
+
+    chart: str  # "bars", "donut" or "none"
+    denominator: str  # "respondents" (share of the respondents) or "selections" (share of the selections)
+    top: int  # how many leading choices the report names
+    titles: Texts  # chart and report title per language; empty: the question's label
+    positive: tuple[str, ...]  # single choice: codes the report counts as a positive answer
+    explicit: bool  # given in the definition, not defaulted from the question type
+
+    def title_in(self, language: str | None = None) -> str:
+        return text_in(self.titles, language)
+
+
+@dataclass(frozen=True)
+class QuestionSchema:
+    id: int
+    code: str
+    type: str
+    position: int
+    section_id: int
+    section_titles: Texts
+    required: bool
+    max_choices: int | None
+    max_length: int | None
+    choice_list: str  # code of the shared list ("sdg", "gcm"), "" for the question's own choices
+    show_if: str | None  # code of the condition question
+    show_if_values: tuple[str, ...]
+    labels: Texts
+    helps: Texts
+    choices: tuple[ChoiceSchema, ...]
+    hints: PresentationHints
+
+    @property
+    def label(self) -> str:
+        return text_in(self.labels)
+
+    @property
+    def help(self) -> str:
+        return text_in(self.helps)
+
+    @property
+    def section_title(self) -> str:
+        return text_in(self.section_titles)
+
+    def label_in(self, language: str | None) -> str:
+        return text_in(self.labels, language)
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in Question.CHOICE_TYPES
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.type == Question.Type.MULTIPLE_CHOICE
+
+    @property
+    def is_text(self) -> bool:
+        return self.type in Question.TEXT_TYPES
+
+    @property
+    def numbered(self) -> bool:
+        return bool(self.choices) and self.choices[0].numbered
+
+    @property
+    def effective_max_length(self) -> int | None:
+        return self.max_length or Question.DEFAULT_MAX_LENGTH.get(self.type)
+
+    @property
+    def choice_codes(self) -> tuple[str, ...]:
+        return tuple(choice.code for choice in self.choices)
+
+    def choice(self, code: str) -> ChoiceSchema | None:
+        for choice in self.choices:
+            if choice.code == code:
+                return choice
+        return None
+
+    def choice_display(self, code: object) -> str:
+        """A choice code as pages show it; an unknown code as it is."""
+        choice = self.choice(str(code))
+        return choice.display if choice else str(code)
+
+    def plain_value(self, value: object) -> object:
+        """A cleaned or stored value as plain data (form, history, exports): text, a list of codes, or None."""
+        if value is None:
+            return None
+        if isinstance(value, list | tuple):
+            return list(value)
+        if isinstance(value, Decimal):
+            if self.type == Question.Type.INTEGER:
+                return str(int(value))
+            return format(value.normalize(), "f")
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return str(value)
+
+    def scalar_from_row(self, text: str, number: Decimal | None, date: datetime.date | None) -> object:
+        """The stored column of an `Answer` row that holds this question's value, as plain data."""
+        if self.type in Question.NUMBER_TYPES:
+            return self.plain_value(number)
+        if self.type == Question.Type.DATE:
+            return self.plain_value(date)
+        return text
+
+
+@dataclass(frozen=True)
+class SectionSchema:
+    id: int
+    position: int
+    titles: Texts
+    descriptions: Texts
+    questions: tuple[QuestionSchema, ...]
+
+    @property
+    def title(self) -> str:
+        return text_in(self.titles)
+
+    @property
+    def description(self) -> str:
+        return text_in(self.descriptions)
+
+
+@dataclass(frozen=True)
+class QuestionnaireSchema:
+    questionnaire_id: int
+    slug: str
+    version: int
+    titles: Texts
+    sections: tuple[SectionSchema, ...]
+    questions: Mapping[str, QuestionSchema]  # by code, in questionnaire order
+
+    @property
+    def title(self) -> str:
+        return text_in(self.titles)
+
+    def question(self, code: str) -> QuestionSchema | None:
+        return self.questions.get(code)
+
+    def choice_questions(self) -> list[QuestionSchema]:
+        return [question for question in self.questions.values() if question.is_choice]
+
+    def text_questions(self) -> list[QuestionSchema]:
+        return [question for question in self.questions.values() if question.is_text]
+
+    def by_id(self) -> dict[int, QuestionSchema]:
+        return {question.id: question for question in self.questions.values()}
+
+    # --- display conditions and progress ---
+
+    def is_shown(self, question: QuestionSchema, answers: Mapping[str, object]) -> bool:
+        """Shown when the condition question's answer includes one of the values; an invalid or
+        missing answer to the condition question hides the dependent question."""
+        if question.show_if is None:
+            return True
+        selected = answers.get(question.show_if)
+        selected = selected if isinstance(selected, list) else [selected]
+        return any(code in question.show_if_values for code in selected)
+
+    def progress(self, answers: Mapping[str, object], *, required_only: bool = True) -> tuple[int, int]:
+        """(questions answered, questions shown) for progress bars: the required ones, or all of them."""
+        answered = total = 0
+        for code, question in self.questions.items():
+            if (required_only and not question.required) or not self.is_shown(question, answers):
+                continue
+            total += 1
+            answered += not is_empty(answers.get(code))
+        return answered, total
+
+    # --- the one display rule for answers ---
+
+    def answer_display(self, code: str, value: object) -> str | list[str]:
+        """An answer as pages show it: the text, a single choice's display, or the list of a multiple
+        choice's displays; "" or [] when not answered."""
+        question = self.questions.get(code)
+        if question is None or not question.is_choice:
+            return "" if is_empty(value) else str(value)
+        codes = value if isinstance(value, list) else ([] if is_empty(value) else [value])
+        shown = [question.choice_display(item) for item in codes]
+        if question.type == Question.Type.SINGLE_CHOICE:
+            return shown[0] if shown else ""
+        return shown
+
+    def answer_text(self, code: str, value: object, *, limit: int = 200) -> str:
+        """One answer as a short text for messages (conflicts)."""
+        if is_empty(value):
+            return _("(no answer)")
+        shown = self.answer_display(code, value)
+        text = ", ".join(shown) if isinstance(shown, list) else shown
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    # --- codec: rows ↔ values ---
+
+    def values_from_rows(
+        self, answer_rows: Iterable[dict[str, object]], choice_rows: Iterable[tuple[int, int]]
+    ) -> dict[str, object]:
+        """Stored rows of one response → {question code: plain value}. `answer_rows` are
+        `Answer.values("question_id", "text", "number", "date")`, `choice_rows` (question_id, choice_id);
+        multiple choices come back in the questionnaire's order."""
+        by_id = self.by_id()
+        values: dict[str, object] = {}
+        for row in answer_rows:
+            question = by_id.get(row["question_id"])  # type: ignore[arg-type]
+            if question is not None:
+                values[question.code] = question.scalar_from_row(row["text"], row["number"], row["date"])  # type: ignore[arg-type]
+        ticked: dict[int, set[int]] = {}
+        for question_id, choice_id in choice_rows:
+            ticked.setdefault(question_id, set()).add(choice_id)
+        for question_id, choice_ids in ticked.items():
+            question = by_id.get(question_id)
+            if question is None:
+                continue
+            codes = [choice.code for choice in question.choices if choice.id in choice_ids]
+            if question.type == Question.Type.SINGLE_CHOICE:
+                values[question.code] = codes[0] if codes else None
+            else:
+                values[question.code] = codes
+        return values
+
+    def rows_for(
+        self, response_id: int, cleaned: Mapping[str, object], codes: Iterable[str]
+    ) -> tuple[list[Answer], list[AnswerChoice]]:
+        """The rows that store the cleaned answers of the questions `codes` (unanswered: no row)."""
+        scalars: list[Answer] = []
+        ticked: list[AnswerChoice] = []
+        for code in codes:
+            question = self.questions[code]
+            value = cleaned.get(code)
+            if value is None:
+                continue
+            if question.is_choice:
+                for choice_code in value if isinstance(value, list) else [value]:
+                    choice = question.choice(choice_code)
+                    ticked.append(AnswerChoice(response_id=response_id, question_id=question.id, choice_id=choice.id))
+            elif question.type in Question.NUMBER_TYPES:
+                scalars.append(Answer(response_id=response_id, question_id=question.id, number=value))
+            elif question.type == Question.Type.DATE:
+                scalars.append(Answer(response_id=response_id, question_id=question.id, date=value))
+            else:
+                scalars.append(Answer(response_id=response_id, question_id=question.id, text=value))
+        return scalars, ticked
+
+
+# --- presentation hints: given in the definition, or defaulted from the question type ---------------
+
+CHART_KINDS = ("bars", "donut", "none")
+DENOMINATORS = ("respondents", "selections")
+DEFAULT_TOP = 3
+
+
+def hints_for(question: Question, choice_count: int) -> PresentationHints:
+    """The question's hints, each missing one defaulted from its type: a multiple choice is a bar chart
+    of % of respondents, a single choice a donut of % of respondents, other questions no chart."""
+    if question.type == Question.Type.MULTIPLE_CHOICE:
+        chart = "bars"
+    elif question.type == Question.Type.SINGLE_CHOICE:
+        chart = "donut"
+    else:
+        chart = "none"
+    explicit = bool(question.chart_kind or question.chart_denominator or question.report_top)
+    return PresentationHints(
+        chart=question.chart_kind or chart,
+        denominator=question.chart_denominator or "respondents",
+        top=question.report_top if question.report_top is not None else min(DEFAULT_TOP, choice_count),
+        titles=_texts(question, "chart_title"),
+        positive=tuple(question.positive_choices or ()),
+        explicit=explicit or any(_texts(question, "chart_title").values()),
+    )
+
+
+# --- building and caching -------------------------------------------------------------------------
+
+SCHEMA_CACHE_SIZE = 16
+SCHEMA_CACHE_SECONDS = 300
+_schema_cache: OrderedDict[tuple[int, object], tuple[float, QuestionnaireSchema]] = OrderedDict()
+_schema_cache_lock = threading.Lock()
+
+
+def schema_cache_clear(**kwargs) -> None:
+    with _schema_cache_lock:
+        _schema_cache.clear()
+
+
+for _model in (Questionnaire, Section, Question, Choice, ChoiceList):
+    post_save.connect(schema_cache_clear, sender=_model, dispatch_uid=f"schema_cache_clear_save_{_model.__name__}")
+    post_delete.connect(schema_cache_clear, sender=_model, dispatch_uid=f"schema_cache_clear_delete_{_model.__name__}")
+
+
+def questionnaire_schema(questionnaire: Questionnaire) -> QuestionnaireSchema:
+    """The schema of a questionnaire version; cached per process when published (see SCHEMA_CACHE_SIZE)."""
+    if questionnaire.pk is None or questionnaire.status != Questionnaire.Status.PUBLISHED:
+        return schema_build(questionnaire)
+    key = (questionnaire.pk, questionnaire.published_at)
+    now = time.monotonic()
+    with _schema_cache_lock:
+        entry = _schema_cache.get(key)
+        if entry and now - entry[0] < SCHEMA_CACHE_SECONDS:
+            _schema_cache.move_to_end(key)
+            return entry[1]
+    schema = schema_build(questionnaire)
+    with _schema_cache_lock:
+        _schema_cache[key] = (now, schema)
+        _schema_cache.move_to_end(key)
+        while len(_schema_cache) > SCHEMA_CACHE_SIZE:
+            _schema_cache.popitem(last=False)
+    return schema
+
+
+def schema_build(questionnaire: Questionnaire) -> QuestionnaireSchema:
+    """Two queries whatever the size: questions (with sections and lists), then every choice."""
+    questions = list(
+        Question.objects.filter(questionnaire=questionnaire)
+        .select_related("section", "choice_list", "show_if_question")
+        .order_by("section__position", "section_id", "position", "id")
+    )
+    list_ids = {question.choice_list_id for question in questions if question.choice_list_id}
+    rows = list(
+        Choice.objects.filter(Q(choice_list_id__in=list_ids) | Q(question__questionnaire=questionnaire)).order_by(
+            "position", "id"
+        )
+    )
+    by_list: dict[int, list[Choice]] = {}
+    by_question: dict[int, list[Choice]] = {}
+    for choice in rows:
+        if choice.choice_list_id:
+            by_list.setdefault(choice.choice_list_id, []).append(choice)
+        else:
+            by_question.setdefault(choice.question_id, []).append(choice)
+
+    def compiled(choices: list[Choice], *, shared: bool) -> tuple[ChoiceSchema, ...]:
+        # A numbered list is a reference list whose codes are its numbers (SDGs, GCM objectives).
+        numbered = shared and bool(choices) and all(choice.code.isdigit() for choice in choices)
+        return tuple(
+            ChoiceSchema(
+                id=choice.id,
+                code=choice.code,
+                position=choice.position,
+                labels=_texts(choice, "label"),
+                descriptions=_texts(choice, "description"),
+                numbered=numbered,
+            )
+            for choice in choices
+        )
+
+    lists = {list_id: compiled(choices, shared=True) for list_id, choices in by_list.items()}
+    sections: dict[int, tuple[Section, list[QuestionSchema]]] = {}
+    by_code: dict[str, QuestionSchema] = {}
+    for question in questions:
+        choices: tuple[ChoiceSchema, ...] = ()
+        if question.is_choice:
+            choices = (
+                lists.get(question.choice_list_id, ())
+                if question.choice_list_id
+                else compiled(by_question.get(question.id, []), shared=False)
+            )
+        compiled_question = QuestionSchema(
+            id=question.id,
+            code=question.code,
+            type=question.type,
+            position=question.position,
+            section_id=question.section_id,
+            section_titles=_texts(question.section, "title"),
+            required=question.required,
+            max_choices=question.max_choices,
+            max_length=question.max_length,
+            choice_list=question.choice_list.code if question.choice_list_id else "",
+            show_if=question.show_if_question.code if question.show_if_question_id else None,
+            show_if_values=tuple(question.show_if_values or ()),
+            labels=_texts(question, "label"),
+            helps=_texts(question, "help"),
+            choices=choices,
+            hints=hints_for(question, len(choices)),
+        )
+        by_code[question.code] = compiled_question
+        sections.setdefault(question.section_id, (question.section, []))[1].append(compiled_question)
+    ordered = sorted(sections.values(), key=lambda item: (item[0].position, item[0].id))
+    return QuestionnaireSchema(
+        questionnaire_id=questionnaire.pk,
+        slug=questionnaire.slug,
+        version=questionnaire.version,
+        titles=_texts(questionnaire, "title"),
+        sections=tuple(
+            SectionSchema(
+                id=section.id,
+                position=section.position,
+                titles=_texts(section, "title"),
+                descriptions=_texts(section, "description"),
+                questions=tuple(items),
+            )
+            for section, items in ordered
+        ),
+        questions=MappingProxyType(by_code),
+    )
