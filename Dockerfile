@@ -29,9 +29,7 @@ COPY . .
 
 # Translations and static files are built into the image; the secret is a throw-away for the build
 # (the settings need one to load; nothing is signed here).
-RUN if find . -path '*/locale/*' -name '*.po' | grep -q .; then \
-        DJANGO_SECRET_KEY=build-only-not-secret python manage.py compilemessages --ignore=var; \
-    fi \
+RUN DJANGO_SECRET_KEY=build-only-not-secret python manage.py compile_catalogues --force \
     && DJANGO_SECRET_KEY=build-only-not-secret DJANGO_DEBUG=0 python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 10001 --user-group app \

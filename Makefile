@@ -39,16 +39,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv install: $(STAMP)
 
-# Compiles the .po catalogues when there are any and gettext's msgfmt is installed.
+# Compiles the .po catalogues in pure Python (polib): no GNU gettext needed, all four languages everywhere.
 compilemessages: $(STAMP)
-	@if [ -z "$$(find . \( -path ./.venv -o -path ./var -o -path ./node_modules \) -prune -o \
-	        -path '*/locale/*' -name '*.po' -print -quit)" ]; then \
-	    echo "No .po catalogue: nothing to compile."; \
-	elif command -v msgfmt >/dev/null 2>&1; then \
-	    $(MANAGE) compilemessages $(I18N_IGNORE); \
-	else \
-	    echo "msgfmt not found (apt-get install gettext): translations are not compiled, pages stay in English." >&2; \
-	fi
+	$(MANAGE) compile_catalogues
 
 # --- run the embedded set-up -------------------------------------------------------------------
 run: $(STAMP)
@@ -76,6 +69,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.pageweight
 
 # --- translations ------------------------------------------------------------------------------
 messages: $(STAMP)

@@ -19,6 +19,7 @@ from typing import Any
 import plotly.graph_objects as go
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .numbers import percent_1dp
 
@@ -46,7 +47,8 @@ SDG_COLOURS: dict[str, str] = {
 }
 PRIMARY = "#0033A0"  # IOM blue
 MUTED = "#6c757d"
-PALETTE = ["#0033A0", "#5B92E5", "#FFB81C", "#00A3AD", "#D22630", "#8A8D8F", "#7D55C7", "#2CA02C"]
+# Every colour 3:1 or more against the white background (WCAG 1.4.11); IOM yellow darkened to #B07800.
+PALETTE = ["#0033A0", "#5B92E5", "#B07800", "#00A3AD", "#D22630", "#8A8D8F", "#7D55C7", "#2CA02C"]
 FONT = {
     "family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
     "size": 13,
@@ -259,7 +261,8 @@ def choice_donut(question: dict[str, Any], *, title: str) -> Figure:
         "values": [choice["count"] for choice in choices],
         # a zero slice is not drawn; its label would float at the edge (the legend and table show it)
         "text": [_pct_label(choice["count"], base) if choice["count"] else "" for choice in choices],
-        "textinfo": "text",
+        # each slice names its choice beside its share: colour never identifies a slice alone
+        "texttemplate": ["%{label}<br>%{text}" if choice["count"] else "" for choice in choices],
         "textposition": "outside",
         "marker": {"colors": [PALETTE[i % len(PALETTE)] for i in range(len(choices))]},
         "customdata": [[choice["code"]] for choice in choices],
@@ -435,3 +438,80 @@ def dashboard_figures(data: dict[str, Any], *, questionnaire_slug: str = "") -> 
     for question in data["questions"]:
         figures[question["code"]] = question_chart(question, questionnaire_slug=questionnaire_slug)
     return figures
+
+# --- Text alternatives: the main finding of each chart, in words -----------------------------------
+# Screen readers read these instead of the drawing (the page shows them under the chart); the
+# figures as a table stay one click away.
+
+
+def question_finding(question: dict[str, Any], *, of_selections: bool = False) -> str:
+    """ "Most selected: Objective 23 – …, by 10 of 13 ISCMs (76.9%). Next: … (61.5%)." """
+    denominator = question["selections"] if of_selections else question["base"]
+    leaders = [choice for choice in question["ranked"] if choice["count"]]
+    if not denominator or not leaders:
+        return _("No ISCM has answered this question yet.")
+    first = leaders[0]
+    tied = [choice for choice in leaders if choice["rank"] == first["rank"]]
+    values = {
+        "labels": "; ".join(choice["display_label"] for choice in tied),
+        "count": first["count"],
+        "whole": denominator,
+        "pct": _pct_only(first["count"], denominator),
+    }
+    if of_selections:
+        text = _("Most selected: %(labels)s, %(count)s of %(whole)s selections (%(pct)s).") % values
+    else:
+        text = _("Most selected: %(labels)s, by %(count)s of %(whole)s ISCMs that answered (%(pct)s).") % values
+    following = [choice for choice in leaders if choice["rank"] > first["rank"]]
+    if following:
+        second = following[0]
+        text += " " + _("Next: %(label)s (%(pct)s).") % {
+            "label": second["display_label"],
+            "pct": _pct_only(second["count"], denominator),
+        }
+    return text
+
+
+def response_rate_finding(rows: list[dict[str, Any]]) -> str:
+    """ "Highest response rate: Africa, 5 of 6 invited ISCMs (83.3%). Lowest: …" """
+    rated = [row for row in rows if row["invited"]]
+    if not rated:
+        return _("No ISCM invited.")
+    highest = max(rated, key=lambda row: row["responded"] / row["invited"])
+    lowest = min(rated, key=lambda row: row["responded"] / row["invited"])
+    text = _("Highest response rate: %(label)s, %(responded)s of %(invited)s invited ISCMs (%(pct)s).") % {
+        "label": highest["label"],
+        "responded": highest["responded"],
+        "invited": highest["invited"],
+        "pct": _pct_only(highest["responded"], highest["invited"]),
+    }
+    if lowest is not highest and lowest["responded"] * highest["invited"] != highest["responded"] * lowest["invited"]:
+        text += " " + _("Lowest: %(label)s, %(responded)s of %(invited)s (%(pct)s).") % {
+            "label": lowest["label"],
+            "responded": lowest["responded"],
+            "invited": lowest["invited"],
+            "pct": _pct_only(lowest["responded"], lowest["invited"]),
+        }
+    return text
+
+
+def submissions_finding(points: list[dict[str, Any]]) -> str:
+    """ "14 responses submitted between 2023-03-01 and 2023-04-12; the busiest day, 2023-04-10, had 4." """
+    if not points:
+        return _("No responses yet.")
+    busiest = max(points, key=lambda point: point["count"])
+    return ngettext(
+        "%(total)s response submitted between %(first)s and %(last)s; the busiest day, %(day)s, had %(count)s.",
+        "%(total)s responses submitted between %(first)s and %(last)s; the busiest day, %(day)s, had %(count)s.",
+        points[-1]["cumulative"],
+    ) % {
+        "total": points[-1]["cumulative"],
+        "first": points[0]["date"],
+        "last": points[-1]["date"],
+        "day": busiest["date"],
+        "count": busiest["count"],
+    }
+
+
+def _pct_only(part: int, whole: int) -> str:
+    return f"{formats.number_format(percent_1dp(part, whole), 1)}%"

@@ -37,6 +37,7 @@ from questionnaires.models import Answer, Campaign, Question, Response, localize
 
 from . import charts, selectors
 from .numbers import percent_1dp
+from .report_comparison import report_comparison_data, report_comparison_section
 
 BUNDLED_SLUG = "iscm-contributions"
 # The practice and message questions of the bundled questionnaire, quoted in the annex (in this order
@@ -96,6 +97,7 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
         "campaign": {
             "slug": campaign.slug,
             "title": campaign.title,
+            "synthetic": campaign.synthetic,
             "intro": campaign.intro or localized(questionnaire, "description"),
             "opens_at": campaign.opens_at,
             "closes_at": campaign.effective_close,
@@ -107,6 +109,7 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
         "annex_questions": [{"code": q.code, "label": q.label} for q in annex_questions],
         "answers": [{"iscm": iscm, "question": code, "text": text} for iscm, code, text in answers],
         "freshness": dashboard["freshness"],
+        "comparison": report_comparison_data(campaign),
     }
 
 
@@ -459,6 +462,7 @@ def finding(question: dict[str, Any], *, questionnaire_slug: str, responded: int
         "note": base_note(question, responded=responded, of_selections=of_selections),
         "chart_id": question["code"],
         "chart_title": chart_title,
+        "chart_finding": charts.question_finding(question, of_selections=of_selections),
         "of_selections": of_selections,
         "answered": bool(question["base"]),
         "table": _table(question, of_selections=of_selections),
@@ -664,6 +668,12 @@ def report_compose(data: dict[str, Any]) -> dict[str, Any]:
         if not sections or sections[-1]["title"] != question["section"]:
             sections.append({"title": question["section"], "findings": []})
         sections[-1]["findings"].append(item)
+    if data.get("comparison"):
+        section, comparison_figures = report_comparison_section(
+            data["comparison"], first_figure=len(data["questions"]) + 1
+        )
+        sections.append(section)
+        figures.update(comparison_figures)
     freshness = data["freshness"]
     if freshness.get("computed_at"):
         when = formats.date_format(freshness["computed_at"], "DATETIME_FORMAT")
@@ -685,6 +695,13 @@ def report_compose(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "kicker": _("Survey summary report"),
         "title": data["campaign"]["title"],
+        # fabricated demo answers: said under the title of every form of the report
+        "synthetic_note": _(
+            "Synthetic data. The answers of this campaign are fabricated for the demo: its figures are not "
+            "IOM's and must not be quoted."
+        )
+        if data["campaign"].get("synthetic")
+        else "",
         "intro": _paragraphs(data["campaign"]["intro"]),
         "summary": summary_paragraphs(data, questions, bundled=bundled),
         "notes": notes,

@@ -1,7 +1,7 @@
 """The report as files: HTML → PDF with headless Chromium, and DOCX with python-docx (see docs/report.md).
 
 One headless Chromium (Debian's, driven by Playwright) per file: it loads the report HTML with
-`page.set_content`, gets our CSS and JavaScript inlined from the static files (plotly.min.js, report.js),
+`page.set_content`, gets our CSS and JavaScript inlined from the static files (plotly-basic.min.js, report.js),
 draws the same Plotly figures as the web page, then either prints the page (`page.pdf`) or screenshots each
 chart (`element.screenshot`) for the DOCX. Nothing is fetched: every network request is aborted.
 
@@ -132,7 +132,7 @@ def _with_charts(html: str, work: Callable[[Any, Progress], Any], progress: Prog
                 page = context.new_page()
                 page.set_content(html, wait_until="load")
                 page.add_style_tag(path=_static_path("css/report.css"))
-                page.add_script_tag(path=_static_path("vendor/plotly/plotly.min.js"))
+                page.add_script_tag(path=_static_path("vendor/plotly/plotly-basic.min.js"))
                 page.add_script_tag(path=_static_path("js/report.js"))
                 page.wait_for_function(
                     "document.documentElement.dataset.chartsReady !== undefined", timeout=CHARTS_TIMEOUT_MS
@@ -250,6 +250,8 @@ def render_docx(report: dict[str, Any], images: dict[str, bytes]) -> bytes:
     kicker = paragraph(report["kicker"])
     kicker.runs[0].font.color.rgb = RGBColor(0x6C, 0x75, 0x7D)
     heading(report["title"], 0)
+    if report.get("synthetic_note"):
+        paragraph(report["synthetic_note"]).runs[0].bold = True
     for text in report["intro"]:
         paragraph(text)
     heading(_("Summary"), 1)

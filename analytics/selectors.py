@@ -150,6 +150,12 @@ def choice_questions(campaign: Campaign, *, region: str = "", iscm_type: str = "
     return _choice_questions(_schema(campaign), rows)
 
 
+def choice_questions_of_counts(campaign: Campaign, rows: list[dict[str, int]]) -> list[dict[str, Any]]:
+    """`choice_questions` for counts the caller made (e.g. of a subset of ISCMs), in the rows' shape:
+    question_id, choice_id, count, base, selections, rank; a choice without a row counts 0. Two queries."""
+    return _choice_questions(_schema(campaign), rows)
+
+
 def _count_rows(
     campaign: Campaign, stats: CampaignStats | None, *, region: str, iscm_type: str
 ) -> tuple[list[dict[str, int]], bool]:

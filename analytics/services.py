@@ -29,7 +29,7 @@ from django.utils import timezone
 from iscm_survey.publish import task_publish
 from questionnaires.models import AnswerChoice, Campaign, Invitation, Response
 
-from .models import CampaignStats, ChoiceAggregate
+from .models import CampaignStats, ChoiceAggregate, ReportFile
 from .selectors import CHOICE_COUNTS_SQL, choice_counts_live, choice_counts_params
 
 logger = logging.getLogger(__name__)
@@ -313,3 +313,22 @@ def aggregates_sweep_stale() -> list[int]:
                 "stale campaign not recomputed", extra={"event": "sweep_failed", "campaign": campaign_id}
             )
     return rebuilt
+
+
+def report_comparison_set(*, campaign: Campaign, earlier: Campaign | None) -> None:
+    """Choose the campaign the report compares with (None: no comparison). Report files made before no
+    longer match the report: the finished ones are deleted, so the next download request makes them anew."""
+    if earlier is not None and (earlier.pk == campaign.pk or earlier.opens_at >= campaign.opens_at):
+        raise ValueError("the report compares with an earlier campaign")
+    Campaign.objects.filter(pk=campaign.pk).update(report_compared_with=earlier)
+    campaign.report_compared_with = earlier
+    for report_file in ReportFile.objects.filter(campaign=campaign).exclude(
+        status__in=[ReportFile.Status.PENDING, ReportFile.Status.RUNNING]
+    ):
+        if report_file.file:
+            report_file.file.delete(save=False)
+        report_file.delete()
+    logger.info(
+        "report comparison chosen",
+        extra={"event": "report_comparison_set", "campaign": campaign.pk, "earlier": earlier.pk if earlier else None},
+    )

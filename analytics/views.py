@@ -115,7 +115,12 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             sections.append({"title": question["section"], "questions": []})
         kind, title = charts.chart_kind_and_title(campaign.questionnaire.slug, question)
         sections[-1]["questions"].append(
-            {**question, "chart_title": title, "of_selections": kind == charts.BARS_SELECTIONS}
+            {
+                **question,
+                "chart_title": title,
+                "of_selections": kind == charts.BARS_SELECTIONS,
+                "chart_finding": charts.question_finding(question, of_selections=kind == charts.BARS_SELECTIONS),
+            }
         )
     return render(
         request,
@@ -125,6 +130,11 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "data": data,
             "sections": sections,
             "figures": figures,
+            "chart_findings": {
+                "region": charts.response_rate_finding(data["by_region"]),
+                "type": charts.response_rate_finding(data["by_type"]),
+                "submissions": charts.submissions_finding(data["over_time"]),
+            },
             "form": form,
             "filter_query": _filter_query(filters),
             "can_drilldown": can_view_all_responses(request.user),

@@ -28,6 +28,7 @@ from questionnaires.selectors import can_view_dashboards, is_coordinator
 
 from .models import ReportFile
 from .report import report_compose, report_data
+from .report_comparison import earlier_campaigns
 from .report_tasks import (
     CONTENT_TYPES,
     report_file_state,
@@ -102,6 +103,7 @@ def report(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "report": composed,
             "downloads": downloads,
             "can_manage": True,
+            "earlier_campaigns": earlier_campaigns(campaign),
             "published": versions[0] if versions else None,
             "can_publish": all(item["status"] == ReportFile.Status.READY for item in downloads)
             and not composed["is_stale"],

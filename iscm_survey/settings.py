@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for slow links (static files are served pre-compressed by WhiteNoise, above it).
+    # BREACH: see docs/security.md (CSRF tokens are masked per response).
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "iscm_survey.middleware.RequestSizeLimitMiddleware",
     "iscm_survey.middleware.RequestGuardMiddleware",

@@ -11,7 +11,7 @@ from .models import Campaign, Iscm, Questionnaire
 from .selectors_campaigns import TRACKER_STATUSES
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
-RESERVED_SLUGS = {"new"}  # /campaigns/new/ is the creation page
+RESERVED_SLUGS = {"new", "compare"}  # /campaigns/new/ creates a campaign, /campaigns/compare/ compares them
 TEXT_FIELDS = ["title_en", "intro_en", "title_fr", "intro_fr", "title_es", "intro_es", "title_ar", "intro_ar"]
 
 

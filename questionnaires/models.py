@@ -343,6 +343,15 @@ class Campaign(models.Model):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     closed_manually_at = models.DateTimeField(null=True, blank=True)
+    # Demo campaigns with fabricated answers: every page that shows their figures says "synthetic",
+    # so that they never pass for IOM's data.
+    synthetic = models.BooleanField(
+        default=False, help_text=_("Fabricated answers (demo data): labelled “synthetic” wherever shown.")
+    )
+    # The earlier campaign the coordinator chose on the report page: the report adds "Compared with …".
+    report_compared_with = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     invited_iscms = models.ManyToManyField(Iscm, through="Invitation", related_name="campaigns")
     created_at = models.DateTimeField(auto_now_add=True)
 

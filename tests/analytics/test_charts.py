@@ -118,6 +118,8 @@ def test_review_plan_is_a_donut_in_questionnaire_order():
     assert pie["type"] == "pie" and pie["hole"] == 0.5
     assert pie["values"] == [9, 0, 4]
     assert pie["text"] == ["69.2% (9/13)", "", "30.8% (4/13)"]
+    # the slices are labelled with their choice, not told apart by colour alone
+    assert pie["texttemplate"] == ["%{label}<br>%{text}", "", "%{label}<br>%{text}"]
 
 
 def test_any_other_questionnaire_gets_ranked_bars_titled_with_the_question():
@@ -173,3 +175,49 @@ def test_dashboard_figures_has_one_chart_per_choice_question():
     }
     figures = charts.dashboard_figures(data)
     assert list(figures) == ["response-rate-region", "response-rate-type", "submissions", "first", "second"]
+
+
+def test_every_chart_draws_only_trace_types_of_the_partial_plotly_bundle():
+    # The pages load plotly.js's "basic" bundle (bar, pie, scatter): another trace type would draw nothing.
+    data = {
+        "by_region": [{"key": "Africa", "label": "Africa", "invited": 7, "responded": 4, "rate": percent(4, 7)}],
+        "by_type": [{"key": "RCP", "label": "RCP", "invited": 7, "responded": 4, "rate": percent(4, 7)}],
+        "over_time": [{"date": "2023-04-11", "count": 2, "cumulative": 2}],
+        "kpis": {"invited": 7},
+        "questions": [
+            _question({"1": 3, "2": 1}, base=4, choice_list="gcm", code="gcm_contributes"),
+            _question({"yes": 2, "no": 1}, base=3, code="gcm_review_plan"),
+            _question({"x": 0}, base=0, code="nobody"),
+        ],
+    }
+    for slug in ("", "iscm-contributions-2023"):
+        figures = charts.dashboard_figures(data, questionnaire_slug=slug)
+        types = {trace["type"] for figure in figures.values() for trace in figure["data"]}
+        assert types <= {"bar", "pie", "scatter"}, types
+
+
+def test_each_chart_states_its_main_finding_in_words():
+    question = _question({"23": 10, "1": 8, "5": 0}, base=13, choice_list="gcm", labels={"23": "Cooperation"})
+    assert charts.question_finding(question) == (
+        "Most selected: Objective 23 – Cooperation, by 10 of 13 ISCMs that answered (76.9%). "
+        "Next: Objective 1 – Title (61.5%)."
+    )
+    tied = _question({"a": 2, "b": 2}, base=3, labels={"a": "Alpha", "b": "Beta"})
+    assert charts.question_finding(tied, of_selections=True) == "Most selected: Alpha; Beta, 2 of 4 selections (50.0%)."
+    assert charts.question_finding(_question({"x": 0}, base=0)) == "No ISCM has answered this question yet."
+
+    rows = [
+        {"key": "Africa", "label": "Africa", "invited": 6, "responded": 5},
+        {"key": "Europe", "label": "Europe", "invited": 4, "responded": 1},
+        {"key": "Oceania", "label": "Oceania", "invited": 0, "responded": 0},
+    ]
+    assert charts.response_rate_finding(rows) == (
+        "Highest response rate: Africa, 5 of 6 invited ISCMs (83.3%). Lowest: Europe, 1 of 4 (25.0%)."
+    )
+    points = [
+        {"date": "2023-04-11", "count": 1, "cumulative": 1},
+        {"date": "2023-04-14", "count": 3, "cumulative": 4},
+    ]
+    assert charts.submissions_finding(points) == (
+        "4 responses submitted between 2023-04-11 and 2023-04-14; the busiest day, 2023-04-14, had 3."
+    )

@@ -119,11 +119,14 @@ def test_the_dashboard_shows_kpis_charts_and_freshness(client, computed, survey,
     html = response.content.decode()
     assert (
         'id="dashboard-figures"' in html
-        and "vendor/plotly/plotly.min.js" in html
+        and "vendor/plotly/plotly-basic.min.js" in html
         and "js/dashboard.js" in html
     )
     assert "<script>" not in html.replace('<script id="dashboard-figures" type="application/json">', "")
     assert 'id="kpi-rate">80.0%' in html
+    # each chart is a figure described by its main finding in words (its text alternative)
+    assert 'aria-describedby="finding-multi"' in html and 'id="finding-multi">Most selected: ' in html
+    assert 'id="finding-response-rate-region">Highest response rate: ' in html
     assert "Figures as of" in html and "not up to date" not in html
     # the question nobody answered says so, with no chart to divide by zero
     assert "no answers yet" in html

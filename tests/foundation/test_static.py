@@ -16,7 +16,7 @@ VENDORED = [
     "bootstrap/bootstrap.rtl.min.css",
     "bootstrap/bootstrap.bundle.min.js",
     "bootstrap/LICENSE",
-    "plotly/plotly.min.js",
+    "plotly/plotly-basic.min.js",
     "plotly/LICENSE",
     "README.md",
 ]
@@ -50,7 +50,10 @@ def test_vendored_file_refers_to_no_source_map(name):
 def test_vendor_readme_states_the_versions():
     readme = (VENDOR / "README.md").read_text()
     bootstrap = re.search(r"Bootstrap\s+v(\d+\.\d+\.\d+)", (VENDOR / "bootstrap/bootstrap.min.css").read_text())
-    plotly = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", (VENDOR / "plotly/plotly.min.js").read_text()[:500])
+    plotly = re.search(
+        r"plotly\.js (?:\(basic - minified\) )?v(\d+\.\d+\.\d+)",
+        (VENDOR / "plotly/plotly-basic.min.js").read_text()[:500],
+    )
     assert bootstrap and plotly
     assert f"Bootstrap {bootstrap[1]}" in readme
     assert f"plotly.js {plotly[1]}" in readme
@@ -59,8 +62,12 @@ def test_vendor_readme_states_the_versions():
 def test_vendored_plotly_js_matches_the_python_plotly_major_version():
     from plotly.offline import get_plotlyjs_version
 
-    vendored = re.search(r"plotly\.js v(\d+)\.", (VENDOR / "plotly/plotly.min.js").read_text()[:500])[1]
-    assert vendored == get_plotlyjs_version().split(".")[0], "re-vendor plotly.min.js: see static/vendor/README.md"
+    vendored = re.search(
+        r"plotly\.js (?:\(basic - minified\) )?v(\d+)\.", (VENDOR / "plotly/plotly-basic.min.js").read_text()[:500]
+    )[1]
+    assert vendored == get_plotlyjs_version().split(".")[0], (
+        "re-vendor plotly-basic.min.js: see static/vendor/README.md"
+    )
 
 
 def test_templates_load_no_script_or_stylesheet_from_another_origin():
@@ -101,5 +108,5 @@ def test_collectstatic_succeeds_with_the_production_storage(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     manifest = (tmp_path / "static" / "staticfiles.json").read_text()
-    assert "vendor/plotly/plotly.min.js" in manifest
+    assert "vendor/plotly/plotly-basic.min.js" in manifest
     assert "vendor/bootstrap/bootstrap.rtl.min.css" in manifest

@@ -84,7 +84,7 @@ def test_translation_files_have_the_columns_and_numbers_of_the_english_file(file
     translated = read(DATA_DIR / filename.replace(".csv", f".{language}.csv"))
 
     assert translated == english
-    assert english[0] == ["number", "short_title", "full_title"]
+    assert english[0] == ["number", "short_title", "full_title", "source"]
 
 
 def test_loading_the_lists_twice_changes_nothing(db):
@@ -111,3 +111,32 @@ def test_a_missing_translation_falls_back_to_english(db):
         assert sdg_8.label == "Travail décent et croissance économique"
     with translation.override("de"):  # not one of ours
         assert sdg_8.label == "Decent work and economic growth"
+
+
+def test_corrected_titles_follow_the_un_resolutions(db):
+    reference_lists_load()
+    gcm_12 = Choice.objects.get(choice_list__code="gcm", code="12")
+    sdg_1 = Choice.objects.get(choice_list__code="sdg", code="1")
+    sdg_5 = Choice.objects.get(choice_list__code="sdg", code="5")
+
+    # The French of A/RES/73/195: the procedures' invariability, not their "execution".
+    assert gcm_12.description_fr == (
+        "Veiller à l’invariabilité et à la prévisibilité des procédures migratoires pour assurer des contrôles, "
+        "des évaluations et une orientation appropriés"
+    )
+    # Spanish: every goal in the wording of A/RES/70/1, none in the website's.
+    assert sdg_1.description_es == "Poner fin a la pobreza en todas sus formas y en todo el mundo"
+    assert sdg_5.description_es == "Lograr la igualdad de género y empoderar a todas las mujeres y las niñas"
+
+
+@pytest.mark.parametrize("filename", [filename for _name, filename in REFERENCE_LISTS.values()])
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ar"])
+def test_every_row_names_its_source_resolution_and_page(filename, language):
+    path = DATA_DIR / (filename if language == "en" else filename.replace(".csv", f".{language}.csv"))
+    resolution = "A/RES/70/1" if filename.startswith("sdg") else "A/RES/73/195"
+    with path.open(encoding="utf-8", newline="") as handle:
+        sources = [row["source"] for row in csv.DictReader(handle)]
+    assert sources and all(
+        source.startswith(resolution) and source.endswith(f"https://undocs.org/{language}/{resolution}")
+        for source in sources
+    )

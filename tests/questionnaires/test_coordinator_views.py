@@ -289,6 +289,7 @@ def test_create_form_offers_only_published_questionnaires(client, coordinator, q
         ({"closes_at": "2030-01-10T09:00"}, "closes_at", "The campaign must close after it opens."),
         ({"slug": "survey-2025"}, "slug", "Another campaign already uses this short name."),
         ({"slug": "new"}, "slug", "This short name is reserved"),
+        ({"slug": "compare"}, "slug", "This short name is reserved"),
         ({"slug": "not a slug!"}, "slug", "valid"),
         ({"title_en": ""}, "title_en", "required"),
         ({"opens_at": "tomorrow"}, "opens_at", "valid date/time"),

@@ -642,3 +642,14 @@ def test_progress_counts_every_shown_question_and_the_required_ones_apart(fp_cli
     text = page_text(fp_client.get(url("respond", survey, iscm)))
     assert "2 of 7 questions answered" in text  # "format" now shows
     assert "Required: 2 of 4" in text
+
+
+def test_each_error_is_tied_to_its_field_for_screen_readers(fp_client, survey, iscm):
+    page = post_form(fp_client, survey, iscm, complete_answers(name="", email="not-an-address"), action="submit")
+    text = page.content.decode()
+    for field, message in (("name", "This question is required."), ("email", "Enter a valid e-mail address")):
+        described_by = re.search(rf'<input[^>]*aria-describedby="([^"]+)"[^>]*id="id_{field}"', text)
+        assert described_by, field
+        assert 'aria-invalid="true"' in described_by.group(0)
+        error_id = described_by.group(1).split()[0]
+        assert re.search(rf'id="{error_id}"[^>]*>.*?{re.escape(message)}', text, re.DOTALL), field

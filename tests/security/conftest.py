@@ -118,7 +118,11 @@ def db_fingerprint() -> dict[str, object]:
         "events": ResponseEvent.objects.aggregate(n=Count("id"), last=Max("id")),
         "memberships": Membership.objects.aggregate(n=Count("id"), last=Max("id")),
         "campaigns": Campaign.objects.aggregate(
-            n=Count("id"), closed=Max("closed_manually_at"), closes=Max("closes_at"), last=Max("id")
+            n=Count("id"),
+            closed=Max("closed_manually_at"),
+            closes=Max("closes_at"),
+            last=Max("id"),
+            compared=Max("report_compared_with"),
         ),
         "reminders": Reminder.objects.aggregate(n=Count("id"), last=Max("id")),
         "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id"), extended=Max("extended_until")),

@@ -227,6 +227,7 @@ PRACTICE_BODY = {"title": "Changed by the access test", "description": "Changed.
 SPLIT_BODY = {"items": "1", **{f"item-0-{key}": value for key, value in PRACTICE_BODY.items()}, "item-0-keep": "on"}
 
 OPEN = {"slug": CAMPAIGN_OPEN}
+COMPARED = f"a={CAMPAIGN_CLOSED}&b={CAMPAIGN_OPEN}"
 REVIEW_KWARGS = {"slug": CAMPAIGN_OPEN, "acronym": OTHER_ISCM}  # RCM's submitted response
 
 TABLE: dict[str, Entry] = {
@@ -436,6 +437,17 @@ TABLE: dict[str, Entry] = {
     "analytics:chart_data": Entry({"slug": CAMPAIGN_OPEN, "chart": "gcm_priorities"}, dashboards(OK)),
     "analytics:drilldown": Entry(
         {"slug": CAMPAIGN_CLOSED, "question": "gcm_priorities", "choice": "23"}, coordinators(OK)
+    ),
+    # --- comparing campaigns (issue 15): observers see the comparison, only coordinators follow ISCMs ---
+    "analytics:compare": Entry({}, dashboards(OK), query=COMPARED),
+    "analytics:compare_csv": Entry({"table": "questions"}, dashboards(OK), query=COMPARED),
+    "analytics:compare_same_iscms": Entry({}, coordinators(OK), query=COMPARED),
+    "analytics:compare_changes": Entry({"question": "gcm_priorities"}, coordinators(OK), query=COMPARED),
+    "analytics:report_compared_with": Entry(
+        OPEN,
+        everyone(NOT_ALLOWED),  # @require_POST first
+        post=coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
+        body={"earlier": CAMPAIGN_CLOSED},
     ),
     # --- the summary report (issues 7, 18): the draft is the coordinator's, observers read what is published ---
     "analytics:report": Entry(

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from questionnaires import demo_synthetic
 from questionnaires.definitions import (
     DATA_DIR,
     definition_read,
@@ -116,7 +117,9 @@ class Command(BaseCommand):
                 entry["answers"] = {k: v for k, v in entry["answers"].items() if not k.startswith("gcm_")}
             self._response(campaign_followup, entry, users, None)
 
-        for campaign in (campaign_2023, campaign_followup):
+        campaign_synthetic = self._synthetic_campaign(questionnaire, demo["responses"], invited, users)
+
+        for campaign in (campaign_2023, campaign_followup, campaign_synthetic):
             # The figures are computed now rather than by a worker (the command knows no app above it).
             call_command("recompute_aggregates", campaign.slug, "--if-stale", stdout=io.StringIO())
 
@@ -133,7 +136,28 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
 
-    def _campaign(self, slug, titles, questionnaire: Questionnaire, *, opens_at, closes_at, invited) -> Campaign:
+    def _synthetic_campaign(self, questionnaire, answered_2023, invited, users) -> Campaign:
+        """A closed campaign of fabricated answers (flagged `synthetic`), for a comparison with 2023."""
+        answered = {entry["iscm"] for entry in answered_2023}
+        entries = demo_synthetic.synthetic_entries(
+            questionnaire, answered_2023, [acronym for acronym in invited if acronym not in answered]
+        )
+        campaign = self._campaign(
+            demo_synthetic.SLUG,
+            demo_synthetic.TITLES,
+            questionnaire,
+            opens_at=demo_synthetic.OPENS_AT,
+            closes_at=demo_synthetic.CLOSES_AT,
+            invited=invited,
+            synthetic=True,
+        )
+        for entry in entries:
+            self._response(campaign, entry, users, entry["submitted_at"])
+        return campaign
+
+    def _campaign(
+        self, slug, titles, questionnaire: Questionnaire, *, opens_at, closes_at, invited, synthetic=False
+    ) -> Campaign:
         campaign, _created = Campaign.objects.get_or_create(
             slug=slug,
             defaults={
@@ -141,6 +165,7 @@ class Command(BaseCommand):
                 "questionnaire": questionnaire,
                 "opens_at": opens_at,
                 "closes_at": closes_at,
+                "synthetic": synthetic,
             },
         )
         existing = set(campaign.invitations.values_list("iscm__acronym", flat=True))
