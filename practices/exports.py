@@ -15,7 +15,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from questionnaires.csv_io import BOM, csv_safe
+from questionnaires.csv_io import BOM, csv_download_response, csv_safe
 from questionnaires.xlsx_io import SPOOL_BYTES, XLSX_CONTENT_TYPE, _Cells, _finish_sheet, _setup_sheet
 
 from .models import Practice
@@ -85,11 +85,7 @@ def _csv_chunks(practices: QuerySet[Practice]) -> Iterator[str]:
 
 
 def practices_csv_response(practices: QuerySet[Practice]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_chunks(practices), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_download_response(_csv_chunks(practices), _filename("csv"))
 
 
 def practices_xlsx_response(practices: QuerySet[Practice]) -> FileResponse:
