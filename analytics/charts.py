@@ -16,7 +16,6 @@ import html
 import textwrap
 from typing import Any
 
-import plotly.graph_objects as go
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -98,6 +97,9 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
     }
     if translation.get_language_bidi():
         base_layout["margin"] = {**base_layout["margin"], "l": _rtl_label_margin(data)}
+    # Imported here, where a figure is made: the URLconf imports this module, and commands need no plotly.
+    import plotly.graph_objects as go
+
     return go.Figure(data=data, layout={**base_layout, **layout}).to_plotly_json()
 
 

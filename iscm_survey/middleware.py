@@ -12,6 +12,12 @@ the answer becomes a 500. Here the page is rendered without the request.
 
 Install it after CSPMiddleware (so the 400 carries the security headers) and before SessionMiddleware.
 
+`SessionRenewalMiddleware` keeps the session's idle timeout (SESSION_COOKIE_AGE) while writing the
+session at most once a minute (SESSION_RENEW_SECONDS) instead of on every request: a renewal is a
+write to the session table and a new cookie, and a submission takes six requests. The timeout thus
+counts from the last renewal, at most a minute before the last request. Install it right after
+SessionMiddleware (its response side then runs before SessionMiddleware saves the session).
+
 `SecurityLogMiddleware` logs the 403s and 404s raised by views (`access_denied` on `iscm.security`:
 who, which URL, which ISCM), and makes the signed-in user known to the receivers of
 `questionnaires.security` for the `by` field of role changes. Install it right after
@@ -21,6 +27,7 @@ AuthenticationMiddleware.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -105,6 +112,26 @@ def bad_request_response() -> HttpResponse:
     """templates/400.html rendered without the request: the request has not been through
     AuthenticationMiddleware yet, and the context processors need `request.user`."""
     return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
+class SessionRenewalMiddleware:
+    RENEWED_AT = "_renewed_at"  # seconds since the epoch of the last write of the session
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        if session.session_key is None and not session.modified:
+            return response  # no session cookie and nothing written: nothing to keep alive
+        renewed_at = session.get(self.RENEWED_AT)
+        if session.is_empty():
+            return response  # a cookie of an expired session, or the session flushed at logout
+        now = int(time.time())
+        if session.modified or renewed_at is None or now - renewed_at >= settings.SESSION_RENEW_SECONDS:
+            session[self.RENEWED_AT] = now  # saved by SessionMiddleware with a new expiry and cookie
+        return response
 
 
 class SecurityLogMiddleware:

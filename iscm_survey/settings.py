@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "iscm_survey.middleware.RequestSizeLimitMiddleware",
     "iscm_survey.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "iscm_survey.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,7 +139,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Sessions and security headers ----------------------------------------------------------
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True  # the age is an idle timeout, renewed on each request
+# The age is an idle timeout: SessionRenewalMiddleware renews it when a request comes more than
+# SESSION_RENEW_SECONDS after the last renewal (not on every request: each renewal is a database write).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -20,6 +20,7 @@ from django.utils import translation
 from iscm_survey.publish import task_publish_on_commit
 
 from .models import Invitation, Membership, Profile, Response, ResponseEvent
+from .selectors import focal_points_to_email
 
 logger = logging.getLogger(__name__)
 
@@ -118,13 +119,7 @@ def response_review_send(*, response_id: int, version: int) -> int:
     returned = event.action == ResponseEvent.Action.RETURNED
     page = "questionnaires:respond" if returned else "questionnaires:response_detail"
     path = reverse(page, kwargs={"slug": campaign.slug, "acronym": iscm.acronym})
-    recipients = (
-        get_user_model()
-        .objects.filter(memberships__iscm=iscm, is_active=True)
-        .exclude(email="")
-        .select_related("profile")
-        .order_by("email")
-    )
+    recipients = focal_points_to_email(iscm)
     messages = []
     for user in recipients:
         context = {

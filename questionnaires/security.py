@@ -17,6 +17,7 @@ user in a context variable for the receivers; a management command or the shell 
 from __future__ import annotations
 
 import logging
+import time
 from contextvars import ContextVar
 from importlib import import_module
 
@@ -30,6 +31,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from iscm_survey.client_ip import client_ip as iscm_client_ip
+from iscm_survey.middleware import SessionRenewalMiddleware
 
 from .models import Iscm, Membership
 
@@ -77,6 +79,15 @@ def log_event(event: str, message: str, *, level: int = logging.INFO, **fields: 
 @receiver(user_logged_in, dispatch_uid="security_login")
 def on_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
     log_event("login", "login", **user_fields(user), iscms=user_iscms(user), ip=client_ip(request))
+
+
+@receiver(user_logged_in, dispatch_uid="session_renewed_at_login")
+def on_login_session_renewed(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """A login writes the session: it counts as its renewal (iscm_survey.middleware.SessionRenewalMiddleware),
+    so the pages right after it do not write the session again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SessionRenewalMiddleware.RENEWED_AT] = int(time.time())
 
 
 @receiver(user_logged_out, dispatch_uid="security_logout")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
@@ -115,3 +116,14 @@ def required_progress_by_response(responses: dict[int, int], questionnaire_ids: 
     for response_id, questionnaire_id in responses.items():
         result[response_id] = count(response_id, questionnaire_id)
     return result
+
+
+def focal_points_to_email(iscm: Iscm) -> QuerySet:
+    """The ISCM's active focal points that have an e-mail address, with their profile (language)."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__iscm=iscm, is_active=True)
+        .exclude(email="")
+        .select_related("profile")
+        .order_by("email")
+    )

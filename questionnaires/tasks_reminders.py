@@ -21,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Invitation, Iscm, Membership, Profile, Reminder
+from .selectors import focal_points_to_email
 from .services_campaigns import campaign_openings_announce, reminders_send_due
 
 logger = logging.getLogger(__name__)
@@ -177,13 +178,7 @@ def campaign_open_send(invitation_id: int) -> int:
         return 0
     campaign, iscm = invitation.campaign, invitation.iscm
     path = reverse("questionnaires:respond", kwargs={"slug": campaign.slug, "acronym": iscm.acronym})
-    users = (
-        get_user_model()
-        .objects.filter(memberships__iscm=iscm, is_active=True)
-        .exclude(email="")
-        .select_related("profile")
-        .order_by("email")
-    )
+    users = focal_points_to_email(iscm)
     messages = []
     for user in users:
         context = {

@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
@@ -30,11 +30,6 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from analytics.exports import AGGREGATE_COLUMNS
 from analytics.numbers import percent_1dp
@@ -57,6 +52,9 @@ from .csv_io import _export_responses as export_responses_stream
 from .csv_io import _labels_language as labels_language
 from .models import Campaign, Question, Questionnaire, Response
 from .schema import QuestionnaireSchema, QuestionSchema, questionnaire_schema
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,20 +82,27 @@ class _Cells:
     """Makes the cells of one sheet; only cells that need a style or a forced type are objects."""
 
     def __init__(self, sheet) -> None:
-        self.sheet = sheet
+        # openpyxl is imported where a workbook is made, not with this module: the URLconf and the
+        # CSV commands import this module, and openpyxl is ~40 % of a command's start-up.
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def _styled(self, value: object, number_format: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
+        self.sheet = sheet
+        self._cell = WriteOnlyCell
+        self._illegal_characters = ILLEGAL_CHARACTERS_RE
+
+    def _styled(self, value: object, number_format: str) -> object:
+        cell = self._cell(self.sheet, value=value)
         cell.number_format = number_format
         return cell
 
     def text(self, value: str) -> object:
         if not value:
             return None
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = self._illegal_characters.sub("", value)
         if not value.startswith(FORMULA_TRIGGERS):
             return value
-        cell = WriteOnlyCell(self.sheet, value=value)
+        cell = self._cell(self.sheet, value=value)
         cell.data_type = "s"  # openpyxl would store "=…" as a formula: force a text cell
         cell.quotePrefix = True
         return cell
@@ -124,6 +129,8 @@ def excel_number(text: str) -> int | float | None:
 
 def _setup_sheet(sheet, widths: list[int]) -> None:
     """Column widths and a frozen header row: write-only sheets take them before the first row."""
+    from openpyxl.utils import get_column_letter
+
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
@@ -131,6 +138,8 @@ def _setup_sheet(sheet, widths: list[int]) -> None:
 
 def _finish_sheet(sheet, columns: int, rows: int) -> None:
     """A filter on the header row over every written row (the autoFilter element follows the data)."""
+    from openpyxl.utils import get_column_letter
+
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
 
 
@@ -300,6 +309,8 @@ def responses_workbook_write(
     language = labels_language(labels)
     questionnaire: Questionnaire = campaign.questionnaire
     questions = export_questions(questionnaire)
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     _write_responses(workbook, questions, export_responses_stream(responses), language=language, counter=counter)
     _write_codebook(workbook, questionnaire_schema(questionnaire), language=language or "en")
@@ -391,6 +402,9 @@ def _cell_text(value: Any, column: str) -> str:
 
 def workbook_records(data: bytes) -> tuple[Iterator[list[str]], str | None]:
     """The rows of the workbook's `responses` sheet as lists of CSV texts, or a message saying why not."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):

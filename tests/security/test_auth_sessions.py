@@ -152,18 +152,34 @@ def test_the_session_expires_after_the_idle_timeout(client, focal_point):
     start = datetime.datetime.now(tz=datetime.UTC)
     idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     with time_machine.travel(start + idle / 2):
-        assert authenticated(client)  # activity renews the session (SESSION_SAVE_EVERY_REQUEST)
+        assert authenticated(client)  # activity renews the session (SessionRenewalMiddleware)
     with time_machine.travel(start + idle / 2 + idle - datetime.timedelta(minutes=1)):
         assert authenticated(client)
     with time_machine.travel(start + idle / 2 + 2 * idle + datetime.timedelta(minutes=1)):
         assert not authenticated(client)
 
 
+def test_the_session_is_written_at_most_once_a_minute_while_in_use(client, focal_point):
+    """Each renewal is a database write: the pages of one submission (a few seconds) write it once."""
+    login(client, focal_point.username, PASSWORD)
+    session = Session.objects.get()
+    start = datetime.datetime.now(tz=datetime.UTC)
+    with time_machine.travel(start + datetime.timedelta(seconds=30)):
+        page = client.get(reverse("home"))
+        assert page.status_code == 200 and settings.SESSION_COOKIE_NAME not in page.cookies
+    assert Session.objects.get().expire_date == session.expire_date
+    with time_machine.travel(start + datetime.timedelta(seconds=settings.SESSION_RENEW_SECONDS + 5)):
+        page = client.get(reverse("home"))
+        assert int(page.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) == settings.SESSION_COOKIE_AGE
+    assert Session.objects.get().expire_date > session.expire_date
+
+
 def test_session_and_cookie_settings_in_production():
     values = production_settings_json()
     assert values["DEBUG"] is False
     assert values["SESSION_COOKIE_AGE"] == 8 * 3600  # the default idle timeout: 8 hours
-    assert values["SESSION_SAVE_EVERY_REQUEST"] is True
+    assert values["SESSION_SAVE_EVERY_REQUEST"] is False  # SessionRenewalMiddleware renews it
+    assert "iscm_survey.middleware.SessionRenewalMiddleware" in settings.MIDDLEWARE
     assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
     assert values["SESSION_COOKIE_HTTPONLY"] is True
     assert values["SESSION_COOKIE_SAMESITE"] in ("Lax", "Strict")

@@ -5,6 +5,7 @@ import logging
 import sys
 from contextlib import contextmanager
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from questionnaires.csv_io import (
@@ -21,6 +22,9 @@ from questionnaires.xlsx_io import responses_workbook_write
 
 class Command(BaseCommand):
     help = "Export a campaign's responses as CSV (wide by default; drafts only when --status says so)."
+    # The model checks only: the URL checks import every view (the API, the charts), which is most of
+    # this command's start-up; `manage.py check` and `migrate` run them all.
+    requires_system_checks = [Tags.models]
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The campaign's slug, e.g. iscm-contributions-2023.")
