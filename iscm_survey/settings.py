@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "questionnaires",
     "analytics",
     "api",
+    "practices",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("", include("api.urls")),
     path("", include("analytics.urls")),
+    path("", include("practices.urls")),
     path("", include("questionnaires.urls")),
 ]

@@ -24,6 +24,7 @@ from django.test.utils import override_settings
 import questionnaires.security  # noqa: F401 - connects the security receivers (apps.py ready() should)
 from analytics.models import CampaignStats, ChoiceAggregate, PublishedReport, ReportFile
 from api.models import ApiToken
+from practices.models import Practice
 from questionnaires.models import (
     Answer,
     AnswerChoice,
@@ -139,6 +140,9 @@ def db_fingerprint() -> dict[str, object]:
         ),
         "passwords": sorted(User.objects.values_list("id", "password")),
         "groups": User.groups.through.objects.aggregate(n=Count("id"), last=Max("id")),
+        "practices": Practice.objects.aggregate(
+            n=Count("id"), last=Max("id"), updated=Max("updated_at"), published=Max("published_at")
+        ),
     }
 
 

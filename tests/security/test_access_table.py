@@ -25,6 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from api.services import api_token_create
+from practices.models import Practice
 from questionnaires.csv_io import campaign_export_response
 from questionnaires.models import Campaign, Response
 
@@ -207,6 +208,24 @@ def path(url: str) -> Callable[[World], str]:
     return lambda world: url
 
 
+def practice_kwargs(world: World) -> dict[str, int]:
+    """An unpublished practice of MIDWA (from the demo's 2023 SDG practices)."""
+    practice = Practice.objects.filter(iscm=world.iscm, published_at=None).order_by("id").first()
+    return {"pk": practice.pk}
+
+
+def practice_url(world: World) -> str:
+    return reverse("practices:detail", kwargs=practice_kwargs(world))
+
+
+def split_kwargs(world: World) -> dict[str, int]:
+    """MIDWA's 2023 answer on GCM practices."""
+    return {"answer_id": world.response(world.closed, world.iscm).answers.get(question__code="gcm_practices").pk}
+
+
+PRACTICE_BODY = {"title": "Changed by the access test", "description": "Changed.", "language": "en", "gcm": ["1"]}
+SPLIT_BODY = {"items": "1", **{f"item-0-{key}": value for key, value in PRACTICE_BODY.items()}, "item-0-keep": "on"}
+
 OPEN = {"slug": CAMPAIGN_OPEN}
 COMPARED = f"a={CAMPAIGN_CLOSED}&b={CAMPAIGN_OPEN}"
 REVIEW_KWARGS = {"slug": CAMPAIGN_OPEN, "acronym": OTHER_ISCM}  # RCM's submitted response
@@ -384,6 +403,46 @@ TABLE: dict[str, Entry] = {
             **dashboards(redirect(url_of("api:tokens"))),
             "coordinator": redirect(url_of("api:tokens"), writes=True),
         },
+    ),
+    # --- the practices library (issue 21): every signed-in user reads what they may see (coordinators
+    # everything, focal points their ISCM's and published ones, observers published ones); coordinators
+    # split, edit, publish and delete ---
+    "practices:library": Entry({}, signed_in(OK)),
+    "practices:export": Entry({"fmt": "csv"}, signed_in(OK)),
+    "practices:detail": Entry(
+        practice_kwargs,
+        roles(
+            anonymous=LOGIN,
+            focal_point=OK,
+            other_focal_point=NOT_FOUND,
+            observer=NOT_FOUND,
+            coordinator=OK,
+            admin=OK,
+        ),
+    ),
+    "practices:sources": Entry({}, coordinators(OK)),
+    "practices:split": Entry(
+        split_kwargs,
+        coordinators(OK),
+        post=coordinators(redirect(url_of("practices:sources"), writes=True)),
+        body=SPLIT_BODY,
+    ),
+    "practices:update": Entry(
+        practice_kwargs,
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(practice_url, writes=True)),
+        body=PRACTICE_BODY,
+    ),
+    "practices:publish": Entry(
+        practice_kwargs,
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(practice_url, writes=True)),
+        body={"published": "1"},
+    ),
+    "practices:delete": Entry(
+        practice_kwargs,
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(url_of("practices:library"), writes=True)),
     ),
     # --- dashboards ---
     "analytics:dashboard": Entry(OPEN, dashboards(OK)),

@@ -123,6 +123,17 @@ class Command(BaseCommand):
             # The figures are computed now rather than by a worker (the command knows no app above it).
             call_command("recompute_aggregates", campaign.slug, "--if-stale", stdout=io.StringIO())
 
+        # The 2023 practices as library records, split and tagged as proposed; the GCM ones (the seed
+        # report's annex) published, the SDG and climate ones left for the coordinator to review.
+        call_command(
+            "split_practices",
+            CAMPAIGN_2023,
+            "--questions=gcm_practices,sdg_practices,climate_practices",
+            "--publish=gcm_practices",
+            "--user=coordinator@example.org",
+            stdout=io.StringIO(),
+        )
+
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(invited)} ISCMs invited to each campaign."))
 
     def _synthetic_campaign(self, questionnaire, answered_2023, invited, users) -> Campaign:

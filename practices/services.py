@@ -1,0 +1,127 @@
+"""Writes of the practices library: practices split from an answer, edits, tags, publication.
+
+The answer a practice comes from is only read, never changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from questionnaires.models import Answer, Campaign, Choice, Response
+
+from .models import Practice
+from .text import split_proposal
+
+
+@dataclass
+class PracticeData:
+    """What a coordinator enters for one practice (the split page and the edit form)."""
+
+    title: str
+    description: str
+    year: int | None = None
+    link: str = ""
+    language: str = "en"
+    gcm: Iterable[str] = ()
+    sdg: Iterable[str] = ()
+
+
+def _tags_set(practice: Practice, data: PracticeData) -> None:
+    practice.gcm_objectives.set(Choice.objects.filter(choice_list__code="gcm", code__in=list(data.gcm)))
+    practice.sdgs.set(Choice.objects.filter(choice_list__code="sdg", code__in=list(data.sdg)))
+
+
+@transaction.atomic
+def practices_create_from_answer(
+    *, answer: Answer, items: list[PracticeData], user: AbstractBaseUser | None
+) -> list[Practice]:
+    """Practices taken from a long-text answer, numbered after those already taken from it."""
+    response = answer.response
+    last = Practice.objects.filter(source_answer=answer).aggregate(last=Max("position"))["last"] or 0
+    created = []
+    for offset, data in enumerate(items, start=1):
+        practice = Practice.objects.create(
+            campaign_id=response.campaign_id,
+            iscm_id=response.iscm_id,
+            source_question_id=answer.question_id,
+            source_answer=answer,
+            position=last + offset,
+            title=data.title,
+            description=data.description,
+            year=data.year,
+            link=data.link,
+            language=data.language,
+            created_by=user,
+        )
+        _tags_set(practice, data)
+        created.append(practice)
+    return created
+
+
+@transaction.atomic
+def practice_update(*, practice: Practice, data: PracticeData) -> Practice:
+    practice.title = data.title
+    practice.description = data.description
+    practice.year = data.year
+    practice.link = data.link
+    practice.language = data.language
+    practice.save()
+    _tags_set(practice, data)
+    return practice
+
+
+def practice_publish(*, practice: Practice, user: AbstractBaseUser | None, published: bool) -> Practice:
+    """Observers see published practices only; focal points see their own ISCM's and the published ones."""
+    if published and practice.published_at is None:
+        practice.published_at, practice.published_by = timezone.now(), user
+    elif not published:
+        practice.published_at, practice.published_by = None, None
+    practice.save(update_fields=["published_at", "published_by"])
+    return practice
+
+
+def practice_delete(*, practice: Practice) -> None:
+    practice.delete()
+
+
+def answer_proposal(answer: Answer) -> list[PracticeData]:
+    """The proposed split of an answer, tagged with what its text names, in the response's language."""
+    year = answer.response.campaign.opens_at.year
+    language = answer.response.language[:2] if answer.response.language[:2] in ("en", "fr", "es", "ar") else "en"
+    return [
+        PracticeData(p.title, p.description, p.year, "", language, p.gcm, p.sdg)
+        for p in split_proposal(answer.text, year=year)
+    ]
+
+
+@transaction.atomic
+def practices_split_campaign(
+    *, campaign: Campaign, question_codes: Iterable[str], user: AbstractBaseUser | None, publish_codes=()
+) -> int:
+    """Split every responded answer of these questions that has no practice yet, as proposed (the demo).
+
+    Practices of the questions in `publish_codes` are published at once. Returns how many were made."""
+    answers = (
+        Answer.objects.filter(
+            response__campaign=campaign,
+            response__status__in=Response.RESPONDED,
+            question__code__in=list(question_codes),
+            practices__isnull=True,
+        )
+        .exclude(text="")
+        .select_related("response__campaign", "question")
+        .order_by("response__iscm__acronym", "question__code")
+    )
+    made = 0
+    for answer in answers:
+        practices = practices_create_from_answer(answer=answer, items=answer_proposal(answer), user=user)
+        if answer.question.code in publish_codes:
+            for practice in practices:
+                practice_publish(practice=practice, user=user, published=True)
+        made += len(practices)
+    return made
