@@ -7,12 +7,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from analytics.charts import PRIMARY, Figure, _category_axis, _figure, _title
+from analytics.charts import PRIMARY, Figure, _category_axis, _figure, _title, _wrap
 
 
 def practices_per_objective(rows: list[dict[str, Any]]) -> Figure:
     """Horizontal bars, objectives in their order, the count of practices at the end of each bar."""
-    labels = [html.escape(_("Objective %(code)s – %(label)s") % row) for row in rows]
+    # The chart sits in a half-width card: long titles wrap rather than being cut at the left edge.
+    labels = [_wrap(_("Objective %(code)s – %(label)s") % row, 34) for row in rows]
     bar = {
         "type": "bar",
         "orientation": "h",
@@ -30,7 +31,7 @@ def practices_per_objective(rows: list[dict[str, Any]]) -> Figure:
         [bar],
         {
             "title": _title(_("Documented practices per GCM objective")),
-            "height": 110 + 24 * len(rows),
+            "height": 110 + 40 * len(rows),
             "bargap": 0.25,
             "showlegend": False,
             "xaxis": {
