@@ -5,40 +5,20 @@ Celery's autodiscovery imports this module; tasks of other modules of the app ar
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 
 from . import emails
-
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
-
+from .tasks_reminders import MAIL_TASK
 
 # --- Focal-point side: the confirmation of a submitted response -----------------------------------
 
 
-@shared_task(
-    name="response_confirmation_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(name="response_confirmation_send", max_retries=5, **MAIL_TASK)
 def response_confirmation_send_task(response_id: int, user_id: int) -> int:
     return emails.response_confirmation_send(response_id=response_id, user_id=user_id)
 
 
-@shared_task(
-    name="response_review_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(name="response_review_send", max_retries=5, **MAIL_TASK)
 def response_review_send_task(response_id: int, version: int) -> int:
     return emails.response_review_send(response_id=response_id, version=version)
 

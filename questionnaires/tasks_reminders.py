@@ -35,6 +35,14 @@ __all__ = [
 ]
 
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+# Every e-mail task: acknowledged once done, and retried with backoff while the mail server fails.
+MAIL_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": MAIL_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+}
 
 
 def _language_of(user) -> str:
@@ -62,15 +70,7 @@ def reminders_send_due_task() -> int:
     return reminders_send_due()
 
 
-@shared_task(
-    name="invitation_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="invitation_send", max_retries=8, **MAIL_TASK)
 def invitation_send(user_id: int, iscm_id: int, invited_by_id: int | None = None) -> bool:
     """E-mail a focal point their invitation: a one-time link to set a password, or, for someone who
     already has a password, a note that they now answer for this ISCM too."""
@@ -109,15 +109,7 @@ def invitation_send(user_id: int, iscm_id: int, invited_by_id: int | None = None
     return True
 
 
-@shared_task(
-    name="reminder_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="reminder_send", max_retries=8, **MAIL_TASK)
 def reminder_send(reminder_id: int) -> int:
     """E-mail one recorded reminder to each of its recipients; returns how many messages left."""
     reminder = Reminder.objects.select_related("campaign", "iscm").filter(pk=reminder_id).first()
@@ -162,15 +154,7 @@ def campaign_openings_announce_task(campaign_id: int | None = None) -> int:
     return campaign_openings_announce(campaign_id=campaign_id)
 
 
-@shared_task(
-    name="campaign_open_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="campaign_open_send", max_retries=8, **MAIL_TASK)
 def campaign_open_send(invitation_id: int) -> int:
     """E-mail "the campaign is open" to each active focal point of the invited ISCM, in their language."""
     invitation = Invitation.objects.select_related("campaign", "iscm").filter(pk=invitation_id).first()
