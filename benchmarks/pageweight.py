@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
     (workdir.parent / "pageweight.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     section = report_markdown(results)
-    print(section)
+    sys.stdout.write(section + "\n")
     if not args.no_docs:
         docs_update(Path(args.docs), section)
     return 0

@@ -3,6 +3,7 @@ Each runs a fixed number of queries whatever the number of ISCMs, responses or e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -210,14 +211,7 @@ def reminder_group(*, campaign: Campaign, group: str) -> list[ReminderTarget]:
     else:
         invitations = invitations.filter(Exists(in_group.filter(status=group)))
     iscms = {invitation.iscm_id: invitation.iscm for invitation in invitations}
-    emails: dict[int, list[str]] = {}
-    for iscm_id, email in (
-        Membership.objects.filter(iscm_id__in=list(iscms), user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("iscm_id", "user__email")
-    ):
-        emails.setdefault(iscm_id, []).append(email)
+    emails = focal_point_emails(iscms)
     return [ReminderTarget(iscm, emails[iscm_id]) for iscm_id, iscm in iscms.items() if iscm_id in emails]
 
 
@@ -300,3 +294,16 @@ def response_review_data(*, response: Response) -> tuple[list[ReviewSection], li
         ]
         events.append(ReviewEvent(event, changes))
     return sections, events
+
+
+def focal_point_emails(iscm_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Active focal points' e-mail addresses per ISCM (one query): who a reminder goes to."""
+    emails: dict[int, list[str]] = {}
+    for iscm_id, email in (
+        Membership.objects.filter(iscm_id__in=list(iscm_ids), user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("iscm_id", "user__email")
+    ):
+        emails.setdefault(iscm_id, []).append(email)
+    return emails

@@ -33,7 +33,7 @@ from .models import (
     Reminder,
     Response,
 )
-from .selectors_campaigns import REMIND_GROUPS, reminder_group
+from .selectors_campaigns import REMIND_GROUPS, focal_point_emails, reminder_group
 from .services_activity import activity_record
 from .signals import answers_changed_announce
 
@@ -298,19 +298,6 @@ def focal_points_of(iscm: Iscm) -> QuerySet[Membership]:
 # --- Reminders ------------------------------------------------------------------------------------
 
 
-def _recipients(iscm_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Active focal points' e-mail addresses per ISCM (one query)."""
-    emails: dict[int, list[str]] = {}
-    for iscm_id, email in (
-        Membership.objects.filter(iscm_id__in=list(iscm_ids), user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("iscm_id", "user__email")
-    ):
-        emails.setdefault(iscm_id, []).append(email)
-    return emails
-
-
 def _needing_action(campaign: Campaign) -> QuerySet[Invitation]:
     """Invitations of ISCMs that have not responded: no response, a draft, or a returned response."""
     responded = Response.objects.filter(
@@ -351,7 +338,7 @@ def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
             continue
         already = Reminder.objects.filter(campaign=campaign, iscm=OuterRef("iscm"), days_before=mark)
         iscm_ids = list(_needing_action(campaign).exclude(Exists(already)).values_list("iscm_id", flat=True))
-        recipients = _recipients(iscm_ids)
+        recipients = focal_point_emails(iscm_ids)
         for iscm_id in iscm_ids:
             if not recipients.get(iscm_id):
                 continue  # no focal point yet: the tracker says so; the next run tries again
@@ -395,7 +382,7 @@ def reminder_send_now(*, campaign: Campaign, iscm: Iscm, user: AbstractBaseUser)
         raise CampaignInvalid(
             {None: [_("%(iscm)s has already submitted its response.") % {"iscm": iscm.acronym}]}
         )
-    recipients = _recipients([iscm.pk]).get(iscm.pk)
+    recipients = focal_point_emails([iscm.pk]).get(iscm.pk)
     if not recipients:
         raise CampaignInvalid(
             {None: [_("%(iscm)s has no focal point yet: invite one first.") % {"iscm": iscm.acronym}]}
@@ -464,7 +451,7 @@ def campaign_openings_announce(*, now: datetime.datetime | None = None, campaign
     if campaign_id is not None:
         pending = pending.filter(campaign_id=campaign_id)
     pending = list(pending.values_list("pk", "iscm_id"))
-    recipients = _recipients(iscm_id for _pk, iscm_id in pending)
+    recipients = focal_point_emails(iscm_id for _pk, iscm_id in pending)
     announced = 0
     for pk, iscm_id in pending:
         if not recipients.get(iscm_id):
