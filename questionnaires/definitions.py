@@ -1,5 +1,11 @@
 """Questionnaires are data: a JSON definition (sections, questions, choices, texts per language)
-becomes rows here. Reference lists (SDGs, GCM objectives) and the ISCM registry load from CSV."""
+becomes rows here. Reference lists (SDGs, GCM objectives) and the ISCM registry load from CSV.
+
+A list of items (a repeat group) is a question of type `list_of_items` with `min_items`, `max_items`
+and `item_fields`: questions without a section of their own or a display condition, each of any other
+type (a choice field may use a shared list, `"choice_list": "gcm"`), with an optional `practice_role`
+(title, description, year, link, gcm, sdg) when the items are practices for the practices library
+(see docs/practices.md)."""
 
 from __future__ import annotations
 
@@ -111,34 +117,62 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
         for question_def in section_def["questions"]:
             position += 1
             condition = question_def.get("show_if") or {}
-            question = Question.objects.create(
+            question = _question_create(
+                question_def,
+                lists,
                 questionnaire=questionnaire,
                 section=section,
                 position=position,
-                code=question_def["code"],
-                type=question_def["type"],
-                required=question_def.get("required", False),
-                max_choices=question_def.get("max_choices"),
-                max_length=question_def.get("max_length"),
-                choice_list=lists[question_def["choice_list"]] if question_def.get("choice_list") else None,
                 show_if_question=by_code[condition["question"]] if condition else None,
                 show_if_values=condition.get("values", []),
-                **texts("label", question_def["label"]),
-                **texts("help", question_def.get("help")),
+                min_items=question_def.get("min_items"),
+                max_items=question_def.get("max_items"),
             )
             by_code[question.code] = question
-            Choice.objects.bulk_create(
-                Choice(
-                    question=question,
-                    code=choice_def["code"],
-                    position=choice_index,
-                    **texts("label", choice_def["label"]),
-                    **texts("description", choice_def.get("description")),
+            item_defs = question_def.get("item_fields", [])
+            if (question.type == Question.Type.LIST_OF_ITEMS) != bool(item_defs):
+                raise ValueError(f"{question.code}: a list_of_items question, and only one, has item_fields")
+            for item_def in item_defs:
+                if item_def["type"] == Question.Type.LIST_OF_ITEMS or "show_if" in item_def:
+                    raise ValueError(f"{item_def['code']}: an item field is neither a list nor conditional")
+                position += 1
+                by_code[item_def["code"]] = _question_create(
+                    item_def,
+                    lists,
+                    questionnaire=questionnaire,
+                    section=section,
+                    position=position,
+                    item_of=question,
+                    practice_role=item_def.get("practice_role", ""),
                 )
-                for choice_index, choice_def in enumerate(question_def.get("choices", []), start=1)
-            )
     if publish:
         questionnaire.status = Questionnaire.Status.PUBLISHED
         questionnaire.published_at = timezone.now()
         questionnaire.save(update_fields=["status", "published_at"])
     return questionnaire
+
+
+def _question_create(definition: dict, lists: dict[str, ChoiceList], **fields) -> Question:
+    """One question (or item field) of a definition, with its own choices."""
+    question = Question.objects.create(
+        code=definition["code"],
+        type=definition["type"],
+        required=definition.get("required", False),
+        max_choices=definition.get("max_choices"),
+        max_length=definition.get("max_length"),
+        choice_list=lists[definition["choice_list"]] if definition.get("choice_list") else None,
+        **texts("label", definition["label"]),
+        **texts("help", definition.get("help")),
+        **fields,
+    )
+    Choice.objects.bulk_create(
+        Choice(
+            question=question,
+            code=choice_def["code"],
+            position=choice_index,
+            **texts("label", choice_def["label"]),
+            **texts("description", choice_def.get("description")),
+        )
+        for choice_index, choice_def in enumerate(definition.get("choices", []), start=1)
+    )
+    return question

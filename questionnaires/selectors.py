@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Answer, AnswerChoice, Iscm, Question, Response
 from .schema import QuestionnaireSchema, questionnaire_schema
@@ -53,8 +53,8 @@ def response_answers(response: Response, schema: QuestionnaireSchema | None = No
     """The stored answers of one response, keyed by question code (two queries)."""
     schema = schema if schema is not None else questionnaire_schema(response.campaign.questionnaire)
     return schema.values_from_rows(
-        Answer.objects.filter(response=response).values("question_id", "text", "number", "date"),
-        AnswerChoice.objects.filter(response=response).values_list("question_id", "choice_id"),
+        Answer.objects.filter(response=response).values("question_id", "text", "number", "date", "item"),
+        AnswerChoice.objects.filter(response=response).values_list("question_id", "choice_id", "item"),
     )
 
 
@@ -78,7 +78,7 @@ def required_progress_by_response(responses: dict[int, int], questionnaire_ids: 
     ("empty", questionnaire id) for responses not started yet.
     """
     required = list(
-        Question.objects.filter(questionnaire_id__in=questionnaire_ids, required=True).values(
+        Question.objects.filter(questionnaire_id__in=questionnaire_ids, required=True, item_of=None).values(
             "id", "questionnaire_id", "show_if_question_id", "show_if_values"
         )
     )
@@ -88,15 +88,18 @@ def required_progress_by_response(responses: dict[int, int], questionnaire_ids: 
     selected: dict[tuple[int, int], set[str]] = {}
     response_ids = list(responses)
     if response_ids and required_ids:
-        for response_id, question_id in Answer.objects.filter(
-            response_id__in=response_ids, question_id__in=required_ids
-        ).values_list("response_id", "question_id"):
-            answered.setdefault(response_id, set()).add(question_id)
-        for response_id, question_id, code in AnswerChoice.objects.filter(
-            response_id__in=response_ids, question_id__in=required_ids | condition_ids
-        ).values_list("response_id", "question_id", "choice__code"):
-            answered.setdefault(response_id, set()).add(question_id)
-            selected.setdefault((response_id, question_id), set()).add(code)
+        # A required list of items is answered by any row of its item fields.
+        for response_id, question_id, list_id in Answer.objects.filter(
+            Q(question_id__in=required_ids) | Q(question__item_of_id__in=required_ids), response_id__in=response_ids
+        ).values_list("response_id", "question_id", "question__item_of_id"):
+            answered.setdefault(response_id, set()).add(list_id or question_id)
+        for response_id, question_id, list_id, code in AnswerChoice.objects.filter(
+            Q(question_id__in=required_ids | condition_ids) | Q(question__item_of_id__in=required_ids),
+            response_id__in=response_ids,
+        ).values_list("response_id", "question_id", "question__item_of_id", "choice__code"):
+            answered.setdefault(response_id, set()).add(list_id or question_id)
+            if list_id is None:
+                selected.setdefault((response_id, question_id), set()).add(code)
 
     def count(response_id: int | None, questionnaire_id: int) -> tuple[int, int]:
         done = total = 0

@@ -164,9 +164,7 @@ def response_validate(*, response: Response, user: AbstractBaseUser, comment: st
     activity_record(
         kind=ActivityEvent.Kind.REVIEW, actor=user, campaign=locked.campaign, iscm_id=locked.iscm_id, detail="validated"
     )
-    validated = _status_change(
-        locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip()
-    )
+    validated = _status_change(locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip())
     response_review_enqueue(response_id=validated.pk, version=validated.version)
     return validated
 
@@ -220,9 +218,7 @@ def response_correct(
         iscm_id=locked.iscm_id,
         detail=f"{code}: {reason}",
     )
-    response = _finish_write(
-        locked, user, ResponseEvent.Action.CORRECTED, changes, reason, recompute=not figures_kept
-    )
+    response = _finish_write(locked, user, ResponseEvent.Action.CORRECTED, changes, reason, recompute=not figures_kept)
     return WriteResult(response, changes)
 
 
@@ -364,7 +360,7 @@ def _answers_store(
     """Rewrite the rows of the questions that changed; untouched answers keep their rows."""
     if not changes:
         return
-    changed_ids = [schema.questions[code].id for code in changes]
+    changed_ids = [question_id for code in changes for question_id in schema.row_question_ids(code)]
     Answer.objects.filter(response=response, question_id__in=changed_ids).delete()
     AnswerChoice.objects.filter(response=response, question_id__in=changed_ids).delete()
     scalar_rows, choice_rows = schema.rows_for(response.pk, cleaned, changes)
@@ -374,9 +370,7 @@ def _answers_store(
         AnswerChoice.objects.bulk_create(choice_rows)
 
 
-def _status_change(
-    response: Response, user: AbstractBaseUser, status: str, action: str, comment: str
-) -> Response:
+def _status_change(response: Response, user: AbstractBaseUser, status: str, action: str, comment: str) -> Response:
     # Returned and validated responses count like submitted ones: no figure moves, only "figures as of".
     with figures_follow_response(
         response=response, responded_after=status in Response.RESPONDED, question_ids=[]
@@ -462,7 +456,11 @@ def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:
     """Copy a questionnaire (sections, questions, own choices, conditions) into a new draft version."""
     latest = Questionnaire.objects.filter(slug=questionnaire.slug).order_by("-version").first()
     sections = list(questionnaire.sections.all())
-    questions = list(Question.objects.filter(questionnaire=questionnaire).order_by("position", "id"))
+    # Lists before their item fields, so that `item_of` points at a copy already made.
+    questions = sorted(
+        Question.objects.filter(questionnaire=questionnaire),
+        key=lambda question: (question.item_of_id is not None, question.position, question.id),
+    )
     own_choices = list(Choice.objects.filter(question__questionnaire=questionnaire))
 
     copy = Questionnaire.objects.get(pk=questionnaire.pk)
@@ -485,6 +483,7 @@ def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:
         question.questionnaire = copy
         question.section = section_map[question.section_id]
         question.show_if_question = question_map.get(question.show_if_question_id)
+        question.item_of = question_map.get(question.item_of_id)
         question.save()
         question_map[old_id] = question
     for choice in own_choices:
