@@ -1,10 +1,14 @@
 """Lists of items (a repeat group): the definition, the compiled schema, the one validation path, the
 rows (one per answered item field and item number) and the history."""
 
+import html
+import re
+
 import pytest
+from django.urls import reverse
 
 from questionnaires import services
-from questionnaires.models import Answer, AnswerChoice, Question, ResponseEvent
+from questionnaires.models import Answer, AnswerChoice, Question, Response, ResponseEvent
 from questionnaires.schema import questionnaire_schema, schema_cache_clear
 from questionnaires.selectors import response_answers
 from questionnaires.validation import answers_validate
@@ -188,3 +192,119 @@ def test_unknown_items_of_another_iscm_never_mix(survey, iscm, focal_point):
             response=response, user=None, answers={"practices": [practice(title)]}, expected_version=0
         )
     assert response_answers(mine)["practices"][0]["practice_title"] == "Mine"
+
+
+# --- The focal point's form: add and remove items without JavaScript ------------------------------
+
+
+def respond_url(survey, iscm, name="respond"):
+    return reverse(f"questionnaires:{name}", kwargs={"slug": survey.campaign.slug, "acronym": iscm.acronym})
+
+
+def item_data(number, title, description="What was done.", **fields):
+    data = {f"practices-{number}-practice_title": title, f"practices-{number}-practice_description": description}
+    data.update({f"practices-{number}-practice_{key}": value for key, value in fields.items()})
+    return data
+
+
+def page_text(page) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.content.decode())))
+
+
+@pytest.fixture
+def fp_client(client, focal_point):
+    client.force_login(focal_point)
+    return client
+
+
+def test_empty_form_shows_one_empty_item(survey, iscm, fp_client):
+    page = fp_client.get(respond_url(survey, iscm))
+    text = page.content.decode()
+    assert 'name="practices-1-practice_title"' in text
+    assert 'name="practices-2-practice_title"' not in text
+    assert 'name="practices" value="1"' in text
+    assert 'value="add:practices"' in text and 'value="remove:practices:1"' in text
+
+
+def test_add_and_remove_keep_what_was_typed_and_save_nothing(survey, iscm, fp_client):
+    data = {
+        "version": 0,
+        "name": "Ana",
+        "practices": 2,
+        **item_data(1, "First", gcm=["1", "15"]),
+        **item_data(2, "Second"),
+        "action": "add:practices",
+    }
+    page = fp_client.post(respond_url(survey, iscm), data)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'name="practices-3-practice_title"' in text
+    assert 'value="First"' in text and 'value="Second"' in text
+    assert re.search(r'name="practices-1-practice_gcm" value="15"[^>]*checked', text)
+    assert "data-unsaved" in text
+    assert not Response.objects.filter(campaign=survey.campaign).exists()
+
+    data.update({"practices": 3, **item_data(3, "Third"), "action": "remove:practices:1"})
+    text = fp_client.post(respond_url(survey, iscm), data).content.decode()
+    assert 'name="practices-3-practice_title"' not in text
+    assert re.search(r'name="practices-1-practice_title"[^>]*value="Second"', text)
+    assert re.search(r'name="practices-2-practice_title"[^>]*value="Third"', text)
+    assert not re.search(r'name="practices-1-practice_gcm" value="15"[^>]*checked', text)
+
+
+def test_draft_and_submit_with_item_errors(survey, iscm, fp_client):
+    data = {"version": 0, "name": "Ana", "practices": 2, **item_data(1, "First", gcm=["3"]), **item_data(2, "Second")}
+    page = fp_client.post(respond_url(survey, iscm), {**data, "action": "draft"})
+    assert page.status_code == 302
+    response = Response.objects.get(campaign=survey.campaign, iscm=iscm)
+    assert [item["practice_title"] for item in response_answers(response)["practices"]] == ["First", "Second"]
+    text = fp_client.get(respond_url(survey, iscm)).content.decode()
+    assert re.search(r'name="practices-2-practice_title"[^>]*value="Second"', text)
+    assert 'name="practices" value="2"' in text
+
+    data.update({"version": 1, "practices-2-practice_description": "", "practices-2-practice_year": "soon"})
+    page = fp_client.post(respond_url(survey, iscm), {**data, "action": "submit"})
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Q2.1 Effective practices of your ISCM, item 2: Description: This field is required." in text
+    assert "item 2: Year: Enter a whole number, e.g. 12." in text
+    assert 'href="#practices-2"' in page.content.decode()
+
+
+def test_review_and_submitted_copy_show_each_item(survey, iscm, fp_client):
+    data = {
+        "version": 0,
+        "name": "Ana",
+        "practices": 2,
+        **item_data(1, "Data sharing", gcm=["1"], sdg=["10"], year="2022"),
+        **item_data(2, "Labour pathways"),
+    }
+    assert fp_client.post(respond_url(survey, iscm), {**data, "action": "submit"}).status_code == 302
+    review = page_text(fp_client.get(respond_url(survey, iscm, "respond_review")))
+    assert "Item 1" in review and "Data sharing" in review and "1. " in review and "Item 2" in review
+    assert fp_client.post(respond_url(survey, iscm, "respond_review"), {"version": 1}).status_code == 302
+    for name in ("response_detail", "response_print"):
+        text = page_text(fp_client.get(respond_url(survey, iscm, name)))
+        assert "Labour pathways" in text and "Year" in text and "2022" in text
+
+
+def test_form_queries_do_not_grow_with_items(survey, iscm, focal_point, fp_client, django_assert_max_num_queries):
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    items = [practice(f"Practice {n}", practice_gcm=["1", "2"], practice_sdg=["3"]) for n in range(5)]
+    services.response_save_draft(
+        response=response, user=focal_point, answers={"name": "Ana", "practices": items}, expected_version=0
+    )
+    fp_client.get(respond_url(survey, iscm))  # the schema cache
+    with django_assert_max_num_queries(FORM_MAX_QUERIES):
+        assert fp_client.get(respond_url(survey, iscm)).status_code == 200
+    data = {"version": 1, "name": "Ana", "practices": 5}
+    for number in range(1, 6):
+        data.update(item_data(number, f"Practice {number}", gcm=["1"]))
+    with django_assert_max_num_queries(SAVE_MAX_QUERIES):
+        assert fp_client.post(respond_url(survey, iscm), {**data, "action": "draft"}).status_code == 302
+    with django_assert_max_num_queries(FORM_MAX_QUERIES):
+        assert fp_client.post(respond_url(survey, iscm), {**data, "action": "add:practices"}).status_code == 200
+
+
+FORM_MAX_QUERIES = 11
+SAVE_MAX_QUERIES = 23
