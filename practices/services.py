@@ -1,4 +1,5 @@
-"""Writes of the practices library: practices split from an answer, edits, tags, publication.
+"""Writes of the practices library: practices split from an answer, practices made from a submitted list
+of practices, edits, tags, publication.
 
 The answer a practice comes from is only read, never changed."""
 
@@ -8,11 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from questionnaires.models import Answer, Campaign, Choice, Response
+from questionnaires.models import Answer, Campaign, Choice, Question, Response
+from questionnaires.schema import QuestionnaireSchema, QuestionSchema
 
 from .models import Practice
 from .text import split_proposal
@@ -73,6 +77,70 @@ def practice_update(*, practice: Practice, data: PracticeData) -> Practice:
     practice.save()
     _tags_set(practice, data)
     return practice
+
+
+def practices_follow_response(
+    sender=None, *, response: Response, schema: QuestionnaireSchema, answers: dict[str, object], **kwargs
+) -> None:
+    """Receiver of `questionnaires.signals.response_responded`: each item of a list of practices (a list
+    whose item fields have practice roles, one of them the title) is a practice of the library, kept in
+    step with the submitted answer: item n updates the practice made from item n (its publication and
+    the coordinator's review stay), a new item makes an unpublished practice, a removed item's practice
+    is deleted. The tags are the item's GCM objectives and SDGs, as the focal point chose them."""
+    for question in schema.list_questions():
+        roles = {field.practice_role: field for field in question.items if field.practice_role}
+        if Question.PracticeRole.TITLE not in roles:
+            continue
+        items = answers.get(question.code) or []
+        made = {
+            practice.source_item: practice
+            for practice in Practice.objects.filter(source_response=response, source_question_id=question.id)
+        }
+        for number, item in enumerate(items, start=1):  # type: ignore[arg-type]
+            data = _item_practice_data(roles, item, language=response.language)
+            practice = made.pop(number, None)
+            if practice is not None:
+                practice_update(practice=practice, data=data)
+                continue
+            practice = Practice.objects.create(
+                campaign_id=response.campaign_id,
+                iscm_id=response.iscm_id,
+                source_question_id=question.id,
+                source_response=response,
+                source_item=number,
+                position=number,
+                title=data.title,
+                description=data.description,
+                year=data.year,
+                link=data.link,
+                language=data.language,
+                created_by=response.updated_by,
+            )
+            _tags_set(practice, data)
+        Practice.objects.filter(pk__in=[practice.pk for practice in made.values()]).delete()
+
+
+def _item_practice_data(roles: dict[str, QuestionSchema], item: dict[str, object], *, language: str) -> PracticeData:
+    def value(role: str) -> object:
+        field = roles.get(role)
+        return item.get(field.code) if field is not None else None
+
+    year = str(value(Question.PracticeRole.YEAR) or "")[:4]  # a year, or the year of a date
+    link = str(value(Question.PracticeRole.LINK) or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+    except ValidationError:
+        link = ""  # the library links only to web addresses; the answer keeps what was typed
+    description = str(value(Question.PracticeRole.DESCRIPTION) or "")
+    return PracticeData(
+        title=str(value(Question.PracticeRole.TITLE) or description[:80])[:300],
+        description=description,
+        year=int(year) if year.isdigit() else None,
+        link=link if len(link) <= 200 else "",
+        language=language[:2] if language[:2] in ("en", "fr", "es", "ar") else "en",
+        gcm=value(Question.PracticeRole.GCM) or (),  # type: ignore[arg-type]
+        sdg=value(Question.PracticeRole.SDG) or (),  # type: ignore[arg-type]
+    )
 
 
 def practice_publish(*, practice: Practice, user: AbstractBaseUser | None, published: bool) -> Practice:

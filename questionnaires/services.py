@@ -31,7 +31,7 @@ from .schema import QuestionnaireSchema, questionnaire_schema
 from .selectors import response_answers, response_changes_since
 from .services_activity import activity_record
 from .services_campaigns import CampaignInvalid, invitation_extend
-from .signals import answers_changed_announce, figures_follow_response
+from .signals import answers_changed_announce, figures_follow_response, response_responded_announce
 from .validation import AnswersInvalid, answers_validate
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,9 @@ def response_validate(*, response: Response, user: AbstractBaseUser, comment: st
     activity_record(
         kind=ActivityEvent.Kind.REVIEW, actor=user, campaign=locked.campaign, iscm_id=locked.iscm_id, detail="validated"
     )
-    validated = _status_change(locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip())
+    validated = _status_change(
+        locked, user, Response.Status.VALIDATED, ResponseEvent.Action.VALIDATED, comment.strip()
+    )
     response_review_enqueue(response_id=validated.pk, version=validated.version)
     return validated
 
@@ -218,7 +220,10 @@ def response_correct(
         iscm_id=locked.iscm_id,
         detail=f"{code}: {reason}",
     )
-    response = _finish_write(locked, user, ResponseEvent.Action.CORRECTED, changes, reason, recompute=not figures_kept)
+    response = _finish_write(
+        locked, user, ResponseEvent.Action.CORRECTED, changes, reason, recompute=not figures_kept
+    )
+    response_responded_announce(response=response, schema=schema, answers=new)
     return WriteResult(response, changes)
 
 
@@ -276,6 +281,8 @@ def response_import(
     locked.status = status
     locked.submitted_at = new_submitted_at
     response = _finish_write(locked, user, ResponseEvent.Action.IMPORTED, changes, comment, recompute=recompute)
+    if final:
+        response_responded_announce(response=response, schema=schema, answers=new)
     return WriteResult(response, changes)
 
 
@@ -332,7 +339,10 @@ def _response_write(
             action = ResponseEvent.Action.SUBMITTED
         else:
             action = ResponseEvent.Action.DRAFT_SAVED
-        return WriteResult(_finish_write(locked, user, action, changes, "", recompute=not figures_kept), changes)
+        written = _finish_write(locked, user, action, changes, "", recompute=not figures_kept)
+        if final:
+            response_responded_announce(response=written, schema=schema, answers=new)
+        return WriteResult(written, changes)
 
 
 def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[object]]:
@@ -370,7 +380,9 @@ def _answers_store(
         AnswerChoice.objects.bulk_create(choice_rows)
 
 
-def _status_change(response: Response, user: AbstractBaseUser, status: str, action: str, comment: str) -> Response:
+def _status_change(
+    response: Response, user: AbstractBaseUser, status: str, action: str, comment: str
+) -> Response:
     # Returned and validated responses count like submitted ones: no figure moves, only "figures as of".
     with figures_follow_response(
         response=response, responded_after=status in Response.RESPONDED, question_ids=[]

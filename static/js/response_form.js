@@ -139,6 +139,13 @@
   function focusSetUp() {
     const target = document.getElementById("conflict") || document.getElementById("error-summary");
     if (target) target.focus();
+    // Back from "Add an item" or "Remove" (the page's address ends with the list's or the new item's id):
+    // the focus goes to the first field there, not to the top of the page.
+    const anchor = !target && window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    if (anchor && form && form.contains(anchor)) {
+      const input = anchor.querySelector("input:not([type=hidden]), textarea, select");
+      (input || anchor).focus();
+    }
     document.querySelectorAll("#error-summary a[href^='#q-']").forEach((link) => {
       link.addEventListener("click", (event) => {
         const question = document.getElementById(link.getAttribute("href").slice(1));
