@@ -84,7 +84,7 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
     ]
     annex_filter = Q(code__in=BUNDLED_ANNEX_QUESTIONS) if bundled else Q(type=Question.Type.LONG_TEXT)
     annex_questions = list(
-        Question.objects.filter(annex_filter, questionnaire_id=questionnaire.pk)
+        Question.objects.filter(annex_filter, questionnaire_id=questionnaire.pk, item_of=None)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
     )

@@ -72,6 +72,7 @@ options AS (
       ON c.choice_list_id = q.choice_list_id OR (q.choice_list_id IS NULL AND c.question_id = q.id)
     WHERE q.questionnaire_id = %(questionnaire)s
       AND q.type IN ('single_choice', 'multiple_choice')
+      AND q.item_of_id IS NULL  -- the fields of a list's items are counted by the practices library
 )
 SELECT o.question_id,
        o.choice_id,

@@ -308,3 +308,16 @@ def test_form_queries_do_not_grow_with_items(survey, iscm, focal_point, fp_clien
 
 FORM_MAX_QUERIES = 11
 SAVE_MAX_QUERIES = 23
+
+
+def test_dashboard_figures_leave_item_fields_out(survey, iscm, focal_point):
+    from analytics.models import ChoiceAggregate
+    from analytics.services import aggregates_recompute
+
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    items = [practice("A", practice_gcm=["1"]), practice("B", practice_gcm=["1"])]
+    services.response_submit(
+        response=response, user=focal_point, answers={"name": "Ana", "practices": items}, expected_version=0
+    )
+    aggregates_recompute(campaign_id=survey.campaign.pk, force=True)
+    assert not ChoiceAggregate.objects.filter(campaign=survey.campaign, question__item_of__isnull=False).exists()
