@@ -6,6 +6,11 @@ then one ordered query over the answer rows and one over the ticked choices, bot
 The number of queries is the same whatever the number of responses, and the file is never held in
 memory (the web view wraps the byte generator in a StreamingHttpResponse).
 
+Lists of items (a repeat group) are not columns of the wide or long file: the `items` format is their
+long table, one row per item keyed by ISCM, list and item number, one column per item field
+(`items_rows`). A wide import leaves the stored items as they are; an items file replaces the items of
+the lists it names for the ISCMs it names (`items_import_csv`), through the same validation.
+
 Imports read the wide format, check every row with `questionnaires.validation.answers_validate` (the
 web form's validation) and write nothing unless every row is right; the writes go through
 `questionnaires.services.response_import`, one transaction for the whole file.
@@ -47,7 +52,15 @@ from .models import (
     Response,
 )
 from .numbering import question_numbers
-from .schema import ChoiceSchema, QuestionnaireSchema, QuestionSchema, SectionSchema, questionnaire_schema
+from .schema import (
+    ChoiceSchema,
+    QuestionnaireSchema,
+    QuestionSchema,
+    SectionSchema,
+    item_field_name,
+    questionnaire_schema,
+)
+from .selectors import list_answers_by_iscm, response_answers
 from .services import response_import
 from .signals import answers_changed_announce
 from .validation import AnswersInvalid, answers_validate
@@ -72,7 +85,8 @@ CODEBOOK_COLUMNS = (
     "number",  # Q3.1: as the form, the review page and the print view number the question
 )
 IGNORED_IMPORT_COLUMNS = ("iscm_name", "region", "type")
-FORMATS = ("wide", "long")
+ITEMS_FIXED_COLUMNS = ("iscm", "status", "list", "item")
+FORMATS = ("wide", "long", "items")
 LABEL_JOINER = "; "
 CHUNK_SIZE = 2000
 FLUSH_CHARS = 64 * 1024
@@ -110,7 +124,10 @@ def export_questions(questionnaire: Questionnaire) -> list[QuestionSchema]:
 
 
 def wide_columns(question: QuestionSchema) -> list[str]:
-    """A multiple choice has its codes column, then one 0/1 column per choice."""
+    """A multiple choice has its codes column, then one 0/1 column per choice; a list of items has
+    none (its items are the `items` file's rows)."""
+    if question.is_list:
+        return []
     if question.is_multiple:
         return [question.code, *(f"{question.code}/{choice.code}" for choice in question.choices)]
     return [question.code]
@@ -294,6 +311,65 @@ def long_rows(
                     yield [iscm, item.status, question.code, "", _scalar_text(question, value)]
 
 
+def _export_items(responses: QuerySet[Response]) -> Iterator[ExportResponse]:
+    """`_export_responses` for the rows of list items: keys are (item field id, item number)."""
+    rows = list(responses.order_by("iscm__acronym", "id").values_list(*RESPONSE_FIELDS))
+    if not rows:
+        return iter(())
+    ids = responses.values("id")
+    order = ("response__iscm__acronym", "response_id", "item")
+    answers = (
+        (response_id, (question_id, item), text, number, date)
+        for response_id, question_id, item, text, number, date in Answer.objects.filter(
+            response__in=ids, item__isnull=False
+        )
+        .order_by(*order)
+        .values_list("response_id", "question_id", "item", "text", "number", "date")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    choices = (
+        (response_id, (question_id, item), choice_id)
+        for response_id, question_id, item, choice_id in AnswerChoice.objects.filter(
+            response__in=ids, item__isnull=False
+        )
+        .order_by(*order)
+        .values_list("response_id", "question_id", "item", "choice_id")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    return _merge(rows, answers, choices)
+
+
+def items_header(schema: QuestionnaireSchema) -> list[str]:
+    return [*ITEMS_FIXED_COLUMNS, *(field.code for question in schema.list_questions() for field in question.items)]
+
+
+def items_rows(
+    schema: QuestionnaireSchema, responses: Iterable[ExportResponse], *, labels: str | None = None
+) -> Iterator[list[str]]:
+    """The long table of list items: one row per (ISCM, list, item), a column per item field (empty
+    where the field belongs to another list or was not answered)."""
+    header = items_header(schema)
+    yield header
+    lists = schema.list_questions()
+    joiner = LABEL_JOINER if labels else " "
+    field_ids = {question.code: {item_field.id for item_field in question.items} for question in lists}
+    for response in responses:
+        for question in lists:
+            keys = (*response.scalars, *response.choices)
+            for number in sorted({key[1] for key in keys if key[0] in field_ids[question.code]}):
+                cells = {}
+                for item_field in question.items:
+                    key = (item_field.id, number)
+                    if item_field.is_choice:
+                        ticked = response.choices.get(key, set())
+                        texts = [_choice_text(choice, labels) for choice in item_field.choices if choice.id in ticked]
+                        cells[item_field.code] = csv_safe(joiner.join(texts))
+                    elif key in response.scalars:
+                        cells[item_field.code] = _scalar_text(item_field, response.scalars[key])
+                row = [csv_safe(response.iscm), response.status, question.code, str(number)]
+                yield row + [cells.get(column, "") for column in header[len(ITEMS_FIXED_COLUMNS) :]]
+
+
 def codebook_rows(schema: QuestionnaireSchema, *, language: str = "en") -> Iterator[list[str]]:
     """Every column of the wide file, then the choices: enough to read an export without the app."""
     yield list(CODEBOOK_COLUMNS)
@@ -321,6 +397,18 @@ def _codebook_question_rows(
         condition = ""
         if question.show_if:
             condition = f"{question.show_if}: {' '.join(question.show_if_values)}"
+        help_text = question.help
+        if question.is_list:
+            # Its items are rows of the items file (`list` = this code), its fields the columns below.
+            help_text = " ".join(
+                part
+                for part in (
+                    help_text,
+                    _("Items file: between %(min)d and %(max)d items.")
+                    % {"min": question.min_items or 0, "max": question.effective_max_items},
+                )
+                if part
+            )
         yield [
             question.code,
             question.code,
@@ -332,25 +420,48 @@ def _codebook_question_rows(
             condition,
             csv_safe(section.title),
             csv_safe(question.label),
-            csv_safe(question.help),
+            csv_safe(help_text),
             numbers[question.code],
         ]
-        for choice in question.choices:
-            column = f"{question.code}/{choice.code}" if question.is_multiple else question.code
+        yield from _codebook_choice_rows(question, language, numbers[question.code], indicators=question.is_multiple)
+        for item_field in question.items:
             yield [
-                column,
+                item_field.code,
                 question.code,
-                choice.code,
-                "choice",
                 "",
+                item_field.type,
+                yes if item_field.required else no,
+                "" if item_field.max_choices is None else str(item_field.max_choices),
+                "" if item_field.effective_max_length is None else str(item_field.effective_max_length),
                 "",
-                "",
-                "",
-                "",
-                csv_safe(choice.label_in(language)),
-                csv_safe(choice.description_in(language)),
+                csv_safe(section.title),
+                csv_safe(f"{question.label} — {item_field.label}"),
+                csv_safe(item_field.help),
                 numbers[question.code],
             ]
+            yield from _codebook_choice_rows(item_field, language, numbers[question.code], indicators=False)
+
+
+def _codebook_choice_rows(
+    question: QuestionSchema, language: str, number: str, *, indicators: bool
+) -> Iterator[list[str]]:
+    """`indicators`: the wide file has a 0/1 column per choice (a multiple choice; not an item field)."""
+    for choice in question.choices:
+        column = f"{question.code}/{choice.code}" if indicators else question.code
+        yield [
+            column,
+            question.code,
+            choice.code,
+            "choice",
+            "",
+            "",
+            "",
+            "",
+            "",
+            csv_safe(choice.label_in(language)),
+            csv_safe(choice.description_in(language)),
+            number,
+        ]
 
 
 # --- bytes out -----------------------------------------------------------------------------------
@@ -426,10 +537,12 @@ def responses_csv(
 
     def generate() -> Iterator[bytes]:
         # Nothing touches the database before the first chunk is asked for.
-        questions = export_questions(questionnaire)
-        items = _export_responses(responses)
-        builder = wide_rows if export_format == "wide" else long_rows
-        rows = builder(questions, items, labels=language)
+        if export_format == "items":
+            rows = items_rows(questionnaire_schema(questionnaire), _export_items(responses), labels=language)
+        else:
+            questions = export_questions(questionnaire)
+            builder = wide_rows if export_format == "wide" else long_rows
+            rows = builder(questions, _export_responses(responses), labels=language)
         yield from csv_bytes(counter.wrap(rows) if counter else rows, bom=bom)
 
     return generate()
@@ -734,7 +847,7 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
                     % {"column": column},
                 )
             )
-    missing = [code for code in schema.questions if code not in seen_columns]
+    missing = [code for code, question in schema.questions.items() if code not in seen_columns and not question.is_list]
     if missing:
         report.problems.append(
             Problem(
@@ -762,6 +875,7 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
             "iscm_id", "status", "submitted_at"
         )
     }
+    stored_lists = list_answers_by_iscm(campaign, schema)
     first_row: dict[str, int] = {}
     rows: list[_Row] = []
     width = len(header)
@@ -785,6 +899,7 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
                 invited=invited,
                 registry=registry,
                 stored=stored,
+                stored_lists=stored_lists,
                 first_row=first_row,
                 problems=report.problems,
             )
@@ -808,6 +923,7 @@ def _check_row(
     invited: dict[str, Iscm],
     registry: set[str],
     stored: dict[int, tuple[str, datetime.datetime | None]],
+    stored_lists: dict[int, dict[str, object]],
     first_row: dict[str, int],
     problems: list[Problem],
 ) -> _Row | None:
@@ -875,6 +991,9 @@ def _check_row(
         submitted_at = None
 
     answers = {code: csv_unsafe(cells.get(code, "")) for code in schema.questions}
+    # The wide file has no items: the stored lists stay (the items file changes them).
+    answers.update({code: [] for code in schema.questions if schema.questions[code].is_list})
+    answers.update(stored_lists.get(iscm.pk, {}) if iscm else {})
     result = answers_validate(
         questionnaire=campaign.questionnaire,
         answers=answers,
@@ -913,6 +1032,10 @@ def responses_import_csv(
                 )
             ]
         )
+        _import_log(user=user, campaign=campaign, report=report, via=via)
+        return report
+    if _is_items_file(data):
+        report = items_import_csv(campaign=campaign, data=data, user=user)
         _import_log(user=user, campaign=campaign, report=report, via=via)
         return report
     rows, report = responses_import_check(campaign=campaign, data=data)
@@ -954,6 +1077,138 @@ def responses_import_csv(
             report.problems.extend(rollback.problems)
             report.created, report.updated, report.unchanged = [], [], []
     _import_log(user=user, campaign=campaign, report=report, via=via)
+    return report
+
+
+def _is_items_file(data: bytes) -> bool:
+    """An `items` export (its header has `list` and `item`), not a wide file."""
+    if data.startswith(b"PK\x03\x04"):
+        return False
+    first_line = re.split(rb"\r\n|\r|\n", data[:4096], maxsplit=1)[0].decode("utf-8-sig", errors="replace")
+    header = {cell.strip() for cell in next(_read_records(first_line), [])}
+    return {"list", "item"} <= header
+
+
+def items_import_csv(
+    *, campaign: Campaign, data: bytes, user: AbstractBaseUser | AnonymousUser | None
+) -> ImportReport:
+    """Replace the items of the lists an `items` file names, for the ISCMs it names. All or nothing.
+
+    Each ISCM must have a response already (import the wide file first); its other answers, status and
+    submission date stay. Every ISCM's answers, with the file's items, go through `answers_validate` (a
+    submission's rules unless the response is a draft); an error of an item field is reported at the
+    file's row and column of that item."""
+    report = ImportReport()
+    text, problem = _decode(data)
+    if problem:
+        report.problems.append(problem)
+        return report
+    records = _read_records(text)
+    schema = questionnaire_schema(campaign.questionnaire)
+    lists = {question.code: question for question in schema.list_questions()}
+    try:
+        header = [cell.strip().lstrip(BOM) for cell in next(records)]
+    except csv.Error as error:
+        report.problems.append(Problem(1, "", "", _("This file cannot be read as CSV (%(error)s).") % {"error": error}))
+        return report
+    known = {*ITEMS_FIXED_COLUMNS, *(item_field.code for question in lists.values() for item_field in question.items)}
+    for column in header:
+        if column not in known:
+            message = _("Unknown column “%(column)s”: expected iscm, status, list, item or an item field code.")
+            report.problems.append(Problem(1, column, "", message % {"column": column}))
+    if "iscm" not in header:
+        report.problems.append(Problem(1, "iscm", "", _("There is no “iscm” column.")))
+    if report.problems:
+        return report
+
+    invited = {
+        iscm.acronym: iscm
+        for iscm in Iscm.objects.filter(pk__in=Invitation.objects.filter(campaign=campaign).values("iscm_id"))
+    }
+    responses = {response.iscm_id: response for response in Response.objects.filter(campaign=campaign)}
+    # {ISCM acronym: {list code: {item number: (file row, {field code: text})}}}
+    grouped: dict[str, dict[str, dict[int, tuple[int, dict[str, object]]]]] = {}
+    number = 1
+    for record in records:
+        number += 1
+        if not any(cell.strip() for cell in record):
+            continue
+        report.rows += 1
+        cells = dict(zip(header, record + [""] * (len(header) - len(record)), strict=False))
+        acronym, code, raw_item = csv_unsafe(cells["iscm"].strip()), cells["list"].strip(), cells["item"].strip()
+        iscm = invited.get(acronym)
+        if iscm is None:
+            message = _("“%(acronym)s” is not invited to this campaign.") % {"acronym": acronym}
+            report.problems.append(Problem(number, "iscm", cells["iscm"], message))
+            continue
+        if iscm.pk not in responses:
+            message = _("%(acronym)s has no response yet: import its answers first.") % {"acronym": acronym}
+            report.problems.append(Problem(number, "iscm", cells["iscm"], message))
+            continue
+        question = lists.get(code)
+        if question is None:
+            message = _("“%(code)s” is not a list of items of this questionnaire.") % {"code": code}
+            report.problems.append(Problem(number, "list", code, message))
+            continue
+        if not raw_item.isdigit() or not 1 <= int(raw_item) <= question.effective_max_items:
+            message = _("The item number is a whole number from 1 to %(max)d.") % {"max": question.effective_max_items}
+            report.problems.append(Problem(number, "item", raw_item, message))
+            continue
+        items = grouped.setdefault(acronym, {}).setdefault(code, {})
+        if int(raw_item) in items:
+            message = _("This item already has a row (row %(row)d).") % {"row": items[int(raw_item)][0]}
+            report.problems.append(Problem(number, "item", raw_item, message))
+            continue
+        own = {item_field.code for item_field in question.items}
+        for column in header:
+            if column not in ITEMS_FIXED_COLUMNS and column not in own and cells[column].strip():
+                message = _("This column is a field of another list than “%(code)s”.") % {"code": code}
+                report.problems.append(Problem(number, column, cells[column], message))
+        items[int(raw_item)] = (number, {field_code: csv_unsafe(cells.get(field_code, "")) for field_code in own})
+    if report.problems:
+        return report
+
+    plans = []
+    for acronym, by_list in grouped.items():
+        iscm = invited[acronym]
+        response = responses[iscm.pk]
+        answers = response_answers(response, schema)
+        where: dict[str, tuple[int, str]] = {}
+        for code, numbered in by_list.items():
+            ordered = sorted(numbered.items())
+            answers[code] = [item for _number, (_row, item) in ordered]
+            where[code] = (ordered[0][1][0], "list")
+            for position, (_number, (row, _item)) in enumerate(ordered, start=1):
+                for item_field in lists[code].items:
+                    where[item_field_name(code, position, item_field.code)] = (row, item_field.code)
+        result = answers_validate(
+            questionnaire=campaign.questionnaire,
+            answers=answers,
+            final=response.status != Response.Status.DRAFT,
+            schema=schema,
+        )
+        for key, messages in result.errors.items():
+            row, column = where.get(key, (None, key))
+            report.problems.extend(Problem(row, column, "", message) for message in messages)
+        plans.append((iscm, response, answers))
+    if report.problems:
+        return report
+    importer = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        for iscm, response, answers in plans:
+            result = response_import(
+                campaign=campaign,
+                iscm=iscm,
+                user=importer,
+                answers=answers,
+                status=response.status,
+                submitted_at=response.submitted_at,
+                schema=schema,
+                recompute=False,
+            )
+            (report.unchanged if result is None else report.updated).append(iscm.acronym)
+        if report.updated:
+            answers_changed_announce(campaign_id=campaign.pk)
     return report
 
 

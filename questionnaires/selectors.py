@@ -58,6 +58,27 @@ def response_answers(response: Response, schema: QuestionnaireSchema | None = No
     )
 
 
+def list_answers_by_iscm(campaign, schema: QuestionnaireSchema) -> dict[int, dict[str, object]]:
+    """The stored lists of items of every response of a campaign, {ISCM id: {list code: items}} (two
+    queries; none without a list question): what a wide import, which carries no items, keeps."""
+    if not schema.list_questions():
+        return {}
+    answers: dict[int, list[dict[str, object]]] = {}
+    choices: dict[int, list[tuple]] = {}
+    for row in Answer.objects.filter(response__campaign=campaign, item__isnull=False).values(
+        "response__iscm_id", "question_id", "text", "number", "date", "item"
+    ):
+        answers.setdefault(row["response__iscm_id"], []).append(row)
+    for iscm_id, *row in AnswerChoice.objects.filter(response__campaign=campaign, item__isnull=False).values_list(
+        "response__iscm_id", "question_id", "choice_id", "item"
+    ):
+        choices.setdefault(iscm_id, []).append(tuple(row))
+    return {
+        iscm_id: schema.values_from_rows(answers.get(iscm_id, []), choices.get(iscm_id, []))
+        for iscm_id in answers.keys() | choices.keys()
+    }
+
+
 def response_changes_since(response: Response, version: int) -> dict[str, list[object]]:
     """What was changed after `version`: the first old value and the last new one per question."""
     merged: dict[str, list[object]] = {}
