@@ -264,6 +264,7 @@ def wide_rows(
             [""] * len(question.choices),
         )
         for question in questions
+        if not question.is_list  # no column: its items are the `items` file's rows
     ]
     empty: set[int] = set()
     for item in responses:
@@ -1071,6 +1072,7 @@ def responses_import_csv(
                         report.unchanged.append(row.iscm.acronym)
                     else:
                         report.updated.append(row.iscm.acronym)
+                _workbook_items_import(campaign=campaign, data=data, user=user, report=report)
                 if report.created or report.updated:
                     answers_changed_announce(campaign_id=campaign.pk)  # once for the whole file
         except _Rollback as rollback:
@@ -1078,6 +1080,31 @@ def responses_import_csv(
             report.created, report.updated, report.unchanged = [], [], []
     _import_log(user=user, campaign=campaign, report=report, via=via)
     return report
+
+
+def _workbook_items_import(
+    *, campaign: Campaign, data: bytes, user: AbstractBaseUser | AnonymousUser | None, report: ImportReport
+) -> None:
+    """A workbook's `items` sheet, after its `responses` sheet and in the same transaction (all or nothing)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return
+    from .xlsx_io import workbook_items_csv  # xlsx_io builds on this module
+
+    items = workbook_items_csv(data)
+    if items is None:
+        return
+    items_report = items_import_csv(campaign=campaign, data=items, user=user)
+    if not items_report.ok:
+        raise _Rollback(
+            [
+                Problem(problem.row, f"items: {problem.column}".strip(": "), problem.value, problem.message)
+                for problem in items_report.problems
+            ]
+        )
+    for acronym in items_report.updated:
+        if acronym in report.unchanged:
+            report.unchanged.remove(acronym)
+            report.updated.append(acronym)
 
 
 def _is_items_file(data: bytes) -> bool:

@@ -80,6 +80,7 @@ def test_items_export_is_one_row_per_item(survey):
 def test_wide_export_leaves_lists_out_and_the_codebook_describes_them(survey):
     wide = export(survey.campaign, "wide")
     assert "practices" not in wide[0] and "practice_title" not in wide[0]
+    assert {len(row) for row in wide} == {len(wide[0])}
     codebook = export(survey.campaign, "codebook")
     by_column = {row[0]: row for row in codebook[1:] if row[2] == ""}
     assert by_column["practices"][3] == "list_of_items"
@@ -175,3 +176,34 @@ def test_items_export_queries_do_not_grow(survey, django_assert_max_num_queries)
             )
         )
     assert data.count(b"\r\n") == 1 + 2 + 15
+
+
+def test_workbook_has_an_items_sheet_that_imports_back(survey, iscm, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "book.xlsx"
+    call_command("export_responses", survey.campaign.slug, "--format", "xlsx", "-o", str(path), stderr=io.StringIO())
+    workbook = load_workbook(path)
+    assert workbook.sheetnames[:2] == ["responses", "items"]
+    rows = list(workbook["items"].iter_rows(values_only=True))
+    assert rows[1][:5] == ("MIDSA", "submitted", "practices", 1, "Data sharing")
+    assert rows[2][4] == "=cmd|' /C calc'!A0" and workbook["items"].cell(3, 5).data_type == "s"
+
+    workbook["items"].cell(2, 5).value = "Data sharing, edited in Excel"
+    workbook.save(path)
+    report = csv_io.responses_import_csv(campaign=survey.campaign, data=path.read_bytes(), user=None)
+    assert report.ok, report.problems
+    assert report.updated == ["MIDSA"]
+    answers = response_answers(survey.campaign.responses.get(iscm=iscm))
+    assert answers["practices"][0]["practice_title"] == "Data sharing, edited in Excel"
+    assert answers["practices"][1]["practice_title"] == "=cmd|' /C calc'!A0"
+
+    workbook["items"].cell(2, 8).value = "99"  # not a GCM objective: nothing of the workbook is written
+    header = [cell.value for cell in workbook["responses"][1]]
+    workbook["responses"].cell(2, header.index("name") + 1).value = "Changed name"
+    workbook.save(path)
+    report = csv_io.responses_import_csv(campaign=survey.campaign, data=path.read_bytes(), user=None)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "items: practice_gcm")]
+    answers = response_answers(survey.campaign.responses.get(iscm=iscm))
+    assert answers["practices"][0]["practice_title"] == "Data sharing, edited in Excel"
+    assert answers["name"] == "Ana"
