@@ -337,7 +337,8 @@ def responses_workbook_write(
 
     workbook = Workbook(write_only=True)
     _write_responses(workbook, questions, export_responses_stream(responses), language=language, counter=counter)
-    _write_items(workbook, questionnaire_schema(questionnaire), responses, language)
+    if questionnaire_schema(questionnaire).list_questions():
+        _write_items(workbook, questionnaire_schema(questionnaire), responses, language)
     _write_codebook(workbook, questionnaire_schema(questionnaire), language=language or "en")
     _write_aggregates(workbook, campaign, language=language or "en")
     # Sheets in the order readers expect them (write-only sheets are created in writing order).
