@@ -193,7 +193,9 @@ class ResponseForm(forms.Form):
     def _item_fields_add(self, question: QuestionSchema) -> None:
         """The count field and the fields of each item; an empty list shows one empty item to fill in."""
         code = question.code
-        self.fields[code] = ItemCountField(limit=question.effective_max_items, label=question.label)
+        self.fields[code] = ItemCountField(
+            limit=question.effective_max_items, label=f"{self.numbers[code]} {question.label}"
+        )
         items = self.initial.get(code)
         if self.is_bound:
             count = self.fields[code].to_python(self.data.get(code))

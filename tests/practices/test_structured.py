@@ -8,6 +8,7 @@ from practices.models import Practice
 from practices.services import practice_publish
 from questionnaires import services
 from questionnaires.models import ResponseEvent
+from tests import factories
 from tests.questionnaires.list_items_data import list_survey_create, practice
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,21 @@ def test_an_import_of_a_submitted_response_makes_practices(survey, iscm, coordin
     )
     assert library(Practice.objects.all()) == [(1, "Imported", None, "", [], ["4"])]
     assert ResponseEvent.objects.filter(action="imported").exists()
+
+
+def test_submitting_more_items_takes_no_more_queries(iscm, other_iscm, focal_point):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    third = factories.IscmFactory(acronym="THIRD")
+    survey = list_survey_create(iscms=[iscm, other_iscm, third])
+    counts = []
+    # The first submission builds the schema and the campaign's stats: measured after it.
+    for target, size in ((third, 1), (iscm, 1), (other_iscm, 5)):
+        response = services.response_get_or_create(campaign=survey.campaign, iscm=target)
+        items = [practice(f"P{n}", practice_gcm=["1", "2"], practice_sdg=["3"]) for n in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            submit(response, focal_point, items, 0)
+        counts.append(len(queries))
+    assert Practice.objects.filter(iscm=other_iscm).count() == 5
+    assert counts[1] == counts[2]
