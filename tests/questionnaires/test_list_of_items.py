@@ -322,3 +322,50 @@ def test_dashboard_figures_leave_item_fields_out(survey, iscm, focal_point):
     )
     aggregates_recompute(campaign_id=survey.campaign.pk, force=True)
     assert not ChoiceAggregate.objects.filter(campaign=survey.campaign, question__item_of__isnull=False).exists()
+
+
+def test_conflict_and_history_name_the_items(survey, iscm, focal_point, fp_client, coordinator, client):
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    services.response_save_draft(
+        response=response, user=None, answers={"practices": [practice("Theirs")]}, expected_version=0
+    )
+    data = {"version": 0, "name": "Ana", "practices": 1, **item_data(1, "Mine"), "action": "draft"}
+    text = page_text(fp_client.post(respond_url(survey, iscm), data))
+    assert "Someone else saved this response" in text
+    assert "Title: Theirs; Description: What was done." in text
+    assert 'value="Mine"' in fp_client.post(respond_url(survey, iscm), data).content.decode()
+
+    services.response_submit(
+        response=response,
+        user=focal_point,
+        answers={"name": "Ana", "practices": [practice("Ours")]},
+        expected_version=1,
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("questionnaires:coordinator_response", args=[survey.campaign.slug, iscm.acronym]))
+    text = page_text(page)
+    assert "Title: Ours; Description: What was done." in text  # the answer, and the history's old → new
+    assert "Title: Theirs" in text
+    correct = reverse(
+        "questionnaires:coordinator_response_correct", args=[survey.campaign.slug, iscm.acronym, "practices"]
+    )
+    assert correct not in page.content.decode()
+    assert client.get(correct).status_code == 404
+
+
+def test_a_definition_gives_item_fields_to_lists_only(db):
+    from questionnaires.definitions import questionnaire_create, reference_lists_load
+
+    reference_lists_load()
+    base = {"slug": "bad", "version": 1, "title": {"en": "Bad"}}
+    plain_with_items = {"code": "q", "type": "short_text", "label": {"en": "Q"}, "item_fields": [{"code": "x"}]}
+    list_without_items = {"code": "q", "type": "list_of_items", "label": {"en": "Q"}}
+    nested = {
+        "code": "q",
+        "type": "list_of_items",
+        "label": {"en": "Q"},
+        "item_fields": [{"code": "x", "type": "list_of_items", "label": {"en": "X"}}],
+    }
+    for question in (plain_with_items, list_without_items, nested):
+        with pytest.raises(ValueError):
+            questionnaire_create({**base, "sections": [{"title": {"en": "S"}, "questions": [question]}]})
