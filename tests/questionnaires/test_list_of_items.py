@@ -369,3 +369,16 @@ def test_a_definition_gives_item_fields_to_lists_only(db):
     for question in (plain_with_items, list_without_items, nested):
         with pytest.raises(ValueError):
             questionnaire_create({**base, "sections": [{"title": {"en": "S"}, "questions": [question]}]})
+
+
+def test_home_progress_counts_a_required_list(survey, iscm, focal_point):
+    from questionnaires.selectors import required_progress_by_response
+
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    progress = required_progress_by_response({response.pk: survey.questionnaire}, [survey.questionnaire])
+    assert progress[response.pk] == (0, 2)
+    services.response_save_draft(
+        response=response, user=focal_point, answers={"practices": [practice("One")]}, expected_version=0
+    )
+    progress = required_progress_by_response({response.pk: survey.questionnaire}, [survey.questionnaire])
+    assert progress[response.pk] == (1, 2)
