@@ -382,3 +382,36 @@ def test_home_progress_counts_a_required_list(survey, iscm, focal_point):
     )
     progress = required_progress_by_response({response.pk: survey.questionnaire}, [survey.questionnaire])
     assert progress[response.pk] == (1, 2)
+
+
+def test_no_add_button_at_the_maximum(survey, iscm, fp_client):
+    data = {"version": 0, "name": "Ana", "practices": 5}
+    for number in range(1, 6):
+        data.update(item_data(number, f"P{number}"))
+    text = fp_client.post(respond_url(survey, iscm), {**data, "action": "add:practices"}).content.decode()
+    assert 'name="practices-5-practice_title"' in text and 'name="practices-6-practice_title"' not in text
+    assert 'value="add:practices"' not in text
+    # A crafted count beyond the maximum shows no more than the maximum.
+    text = fp_client.post(respond_url(survey, iscm), {**data, "practices": 999, "action": "add:practices"}).content
+    assert b'name="practices-6-practice_title"' not in text
+
+
+def test_read_only_pages_queries_do_not_grow_with_items(survey, iscm, focal_point, fp_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    counts = {}
+    for size in (1, 5):
+        response.refresh_from_db()
+        items = [practice(f"P{n}", practice_gcm=["1", "2"], practice_sdg=["3"]) for n in range(size)]
+        services.response_save_draft(
+            response=response, user=focal_point, answers={"name": "A", "practices": items}, expected_version=None
+        )
+        for name in ("respond_review", "response_detail", "response_print"):
+            fp_client.get(respond_url(survey, iscm, name))
+            with CaptureQueriesContext(connection) as queries:
+                assert fp_client.get(respond_url(survey, iscm, name)).status_code == 200
+            counts[(name, size)] = len(queries)
+    for name in ("respond_review", "response_detail", "response_print"):
+        assert counts[(name, 1)] == counts[(name, 5)]
