@@ -32,6 +32,7 @@ title), choice descriptions
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -41,7 +42,13 @@ from typing import IO
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .definitions import CHART_KINDS, DENOMINATORS, DefinitionInvalid, questionnaire_draft_import
+from .definitions import (
+    CHART_KINDS,
+    DENOMINATORS,
+    DefinitionInvalid,
+    definition_export,
+    questionnaire_draft_import,
+)
 from .models import LANGUAGE_CODES, ChoiceList, Question, Questionnaire
 from .schema import QuestionnaireSchema, QuestionSchema, questionnaire_schema
 
@@ -112,6 +119,48 @@ STRING_LENGTH = re.compile(r"^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$")
 REGEX = re.compile(r"""^regex\(\s*\.\s*,\s*(['"])(.*)\1\s*\)$""")
 TRUE_WORDS = {"yes", "true", "true()", "1"}
 FALSE_WORDS = {"", "no", "false", "false()", "0"}
+
+
+# --- a questionnaire file in or out: .xlsx (XLSForm) or .json (our definition) ----------------------
+
+FILE_FORMATS = ("xlsx", "json")
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def file_format(filename: str) -> str | None:
+    extension = Path(filename).suffix.lower().lstrip(".")
+    return extension if extension in FILE_FORMATS else None
+
+
+def questionnaire_file_import(data: bytes, *, filename: str) -> Questionnaire:
+    """A new draft from an XLSForm (.xlsx) or a JSON definition (.json), by the file's extension; raises
+    `DefinitionInvalid` with every problem (and creates nothing) when it cannot be one."""
+    fmt = file_format(filename)
+    if fmt is None:
+        raise DefinitionInvalid([_("Give an XLSForm (.xlsx) or a JSON definition (.json).")])
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DefinitionInvalid(
+            [_("This file is larger than %(mb)d MB: it is not a questionnaire.") % {"mb": MAX_UPLOAD_BYTES >> 20}]
+        )
+    if fmt == "xlsx":
+        return xlsform_import(data, filename=filename)
+    try:
+        definition = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DefinitionInvalid([_("This file is not JSON (%(error)s).") % {"error": error}]) from None
+    return questionnaire_draft_import(definition)
+
+
+def questionnaire_file_export(questionnaire: Questionnaire, fmt: str) -> bytes:
+    """The version as an XLSForm workbook ("xlsx") or as our JSON definition ("json")."""
+    if fmt == "xlsx":
+        return xlsform_bytes(questionnaire)
+    text = json.dumps(definition_export(questionnaire), ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+def export_filename(questionnaire: Questionnaire, fmt: str) -> str:
+    return f"{questionnaire.slug}-v{questionnaire.version}.{fmt}"
 
 
 # --- import --------------------------------------------------------------------------------------------
@@ -743,8 +792,7 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
 
     settings = workbook.create_sheet("settings")
     settings.append(
-        ["form_title", "form_id", "version", "default_language"]
-        + [f"form_title_{code}" for code in LANGUAGE_CODES[1:]]
+        ["form_title", "form_id", "version", "default_language"] + [f"form_title_{code}" for code in LANGUAGE_CODES[1:]]
     )
     settings.append(
         [schema.titles["en"], schema.slug, str(schema.version), LANGUAGE_COLUMNS["en"]]
