@@ -8,7 +8,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from pyxform.xls2xform import convert
 
-from questionnaires.definitions import DATA_DIR, DefinitionInvalid, definition_export, questionnaire_draft_import
+from questionnaires.definitions import (
+    DATA_DIR,
+    DefinitionInvalid,
+    definition_export,
+    definition_problems,
+    questionnaire_draft_import,
+)
 from questionnaires.models import Question, Questionnaire
 from questionnaires.xlsform import questionnaire_file_import
 from tests.questionnaires.test_xlsform import SAMPLES, counts, schema_summary
@@ -115,3 +121,40 @@ def test_a_file_that_is_not_json_or_of_another_kind_is_refused(db):
         questionnaire_file_import(b"[1, 2]", filename="q.json")
     with pytest.raises(DefinitionInvalid, match=r"Give an XLSForm \(\.xlsx\) or a JSON definition"):
         questionnaire_file_import(b"a,b", filename="q.csv")
+
+
+def all_texts(definition):
+    """Every {"en": …, "fr": …} of a definition, with where it is."""
+    found = [("title", definition["title"]), ("description", definition["description"])]
+    for section in definition["sections"]:
+        found += [(section["title"]["en"], section["title"]), (section["title"]["en"], section["description"])]
+        for question in section["questions"]:
+            found += [(question["code"], question["label"])] + (
+                [(question["code"], question["help"])] if "help" in question else []
+            )
+            for choice in question.get("choices", []):
+                found.append((f"{question['code']}.{choice['code']}", choice["label"]))
+                if "description" in choice:
+                    found.append((f"{question['code']}.{choice['code']}", choice["description"]))
+    return found
+
+
+def test_the_demo_has_a_2025_draft_about_current_events_in_four_languages(demo):
+    draft = Questionnaire.objects.get(slug="iscm-contributions", version=2)
+    assert (draft.status, draft.title_en, draft.campaigns.count()) == ("draft", "ISCM contributions 2025", 0)
+    definition = json.loads((DATA_DIR / "questionnaire_iscm_contributions_2025.json").read_text(encoding="utf-8"))
+    assert definition_problems(definition) == []
+    assert definition_export(draft) == definition
+    for where, texts in all_texts(definition):
+        assert set(texts) == {"en", "fr", "es", "ar"} and all(texts.values()), where
+        assert not any(old in text for text in texts.values() for old in ("COP28", "2024 cycle", "SDG Summit")), where
+    codes = [question["code"] for section in definition["sections"] for question in section["questions"]]
+    assert {"cop28_message", "gcm_review_plan", "gcm_review_format", "hlpf_message"}.isdisjoint(codes)
+    assert {"imrf_plan", "imrf_format", "cop31_message", "hlpf2026_message", "climate_mobility_work"} <= set(codes)
+    # Codes of the questions that stay carry over, so that 2023 and 2025 figures compare.
+    assert {"sdg_priority", "gcm_priorities", "gcm_practices", "climate_practices"} <= set(codes)
+    # Loading the demo again leaves the draft (and every campaign) as it is.
+    before = counts()
+    run("load_demo")
+    assert counts() == before
+    assert demo.questionnaire.version == 1
