@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -49,8 +51,9 @@ from .definitions import (
     definition_export,
     questionnaire_draft_import,
 )
-from .models import LANGUAGE_CODES, ChoiceList, Question, Questionnaire
+from .models import LANGUAGE_CODES, ActivityEvent, ChoiceList, Question, Questionnaire
 from .schema import QuestionnaireSchema, QuestionSchema, questionnaire_schema
+from .services_activity import activity_record
 
 LANGUAGE_COLUMNS = {"en": "English (en)", "fr": "French (fr)", "es": "Spanish (es)", "ar": "Arabic (ar)"}
 # Language names as forms write them without a code in parentheses ("label::Français").
@@ -132,9 +135,21 @@ def file_format(filename: str) -> str | None:
     return extension if extension in FILE_FORMATS else None
 
 
-def questionnaire_file_import(data: bytes, *, filename: str) -> Questionnaire:
+@transaction.atomic
+def questionnaire_file_import(data: bytes, *, filename: str, user: AbstractBaseUser | None = None) -> Questionnaire:
     """A new draft from an XLSForm (.xlsx) or a JSON definition (.json), by the file's extension; raises
-    `DefinitionInvalid` with every problem (and creates nothing) when it cannot be one."""
+    `DefinitionInvalid` with every problem (and creates nothing) when it cannot be one. Recorded in the
+    activity log."""
+    questionnaire = _file_import(data, filename=filename)
+    activity_record(
+        kind=ActivityEvent.Kind.IMPORT,
+        actor=user,
+        detail=f"questionnaire {questionnaire.slug} v{questionnaire.version} (draft) from {filename}",
+    )
+    return questionnaire
+
+
+def _file_import(data: bytes, *, filename: str) -> Questionnaire:
     fmt = file_format(filename)
     if fmt is None:
         raise DefinitionInvalid([_("Give an XLSForm (.xlsx) or a JSON definition (.json).")])
@@ -151,8 +166,14 @@ def questionnaire_file_import(data: bytes, *, filename: str) -> Questionnaire:
     return questionnaire_draft_import(definition)
 
 
-def questionnaire_file_export(questionnaire: Questionnaire, fmt: str) -> bytes:
-    """The version as an XLSForm workbook ("xlsx") or as our JSON definition ("json")."""
+def questionnaire_file_export(questionnaire: Questionnaire, fmt: str, *, user: AbstractBaseUser | None = None) -> bytes:
+    """The version as an XLSForm workbook ("xlsx") or as our JSON definition ("json"); recorded in the
+    activity log."""
+    activity_record(
+        kind=ActivityEvent.Kind.EXPORT,
+        actor=user,
+        detail=f"questionnaire {questionnaire.slug} v{questionnaire.version} as {fmt}",
+    )
     if fmt == "xlsx":
         return xlsform_bytes(questionnaire)
     text = json.dumps(definition_export(questionnaire), ensure_ascii=False, indent=2)
