@@ -488,12 +488,12 @@ class _FormReader:
             if kind in END_REPEAT:
                 repeat_depth = max(repeat_depth - 1, 0)
                 continue
-            if not kind and not cells.get("name"):
+            if not kind and not cells.get("name") and not label:
                 continue  # a row of comments or of ignored columns only
             if kind in METADATA_TYPES:
                 continue
-            self.unsupported_columns(row, cells)
             if kind == "note":
+                self.unsupported_columns(row, cells)
                 if not label.get("en"):
                     self.problem("survey", row, _("the note has no English label."))
                 (current.descriptions if current else description).append(label)
@@ -532,6 +532,7 @@ class _FormReader:
         question_type, list_name = self.question_type(row, row_type)
         if question_type is None:
             return None
+        self.unsupported_columns(row, cells)
         code = cells.get("name", "")
         if not code:
             self.problem("survey", row, _("the question has no name."))

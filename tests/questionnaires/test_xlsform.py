@@ -146,7 +146,6 @@ def test_unsupported_features_are_listed_row_by_row_and_nothing_is_created(db):
         xlsform_import((SAMPLES / "unsupported.xlsx").read_bytes())
     assert refused.value.problems == [
         "survey row 3: type “begin_repeat” (a repeat) is not supported.",
-        "survey row 6: column “calculation” is not supported.",
         "survey row 6: type “calculate” is not supported.",
         "survey row 7: type “geopoint” is not supported.",
         "survey row 8: “or_other” is not supported: add an “other” choice instead.",
@@ -268,3 +267,27 @@ def test_five_megabytes_of_junk_is_refused_quickly_with_a_short_list(db, tmp_pat
     ]
     assert problems[3].startswith("survey row 2: type “") and problems[3].endswith("” is not supported.")
     assert len(problems) == 101 and problems[-1] == "… and 1903 more problems."
+
+
+def test_nested_groups_group_conditions_and_unsupported_columns_are_refused(db):
+    problems = refused(
+        form(
+            [
+                ("type", "name", "label", "relevant", "default", "required"),
+                ("begin_group", "outer", "Outer", "", "", ""),
+                ("begin_group", "inner", "Inner", "", "", ""),
+                ("text", "q1", "First", "", "n/a", ""),
+                ("end_group", "", "", "", "", ""),
+                ("end_group", "", "", "", "", ""),
+                ("begin_group", "later", "Later", "${q1} = 'x'", "", ""),
+                ("date", "q2", "Second", "", "", "${q1} != ''"),
+            ]
+        )
+    )
+    assert problems == [
+        "survey row 3: a group inside a group is not supported: sections are one level.",
+        "survey row 4: column “default” is not supported.",
+        "survey row 7: a condition (relevant) on a group is not supported.",
+        "survey row 8: required “${q1} != ''” is not supported (yes or no).",
+        "survey: a group is not closed (end_group).",
+    ]
