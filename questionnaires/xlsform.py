@@ -77,7 +77,7 @@ HINT_COLUMNS = ("chart", "chart_denominator", "report_top", "positive_choices")
 # Limits that keep a junk upload cheap: read at most this many rows and report at most this many problems.
 MAX_ROWS = 2000
 MAX_COLUMNS = 200
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 10 * 1024 * 1024  # a large XLSForm is a few hundred kB unpacked
 MAX_PROBLEMS = 100
 EMPTY_ROWS_END = 60  # as pyxform: a run of empty rows ends a sheet
 
