@@ -206,7 +206,7 @@ def xlsform_definition(data: bytes, *, filename: str = "") -> dict:
         problems = reader.problems
         if len(problems) > MAX_PROBLEMS:
             more = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [_("… and %(count)d more problems.") % {"count": more}]
+            problems = problems[:MAX_PROBLEMS] + [_("… and more problems, not shown: %(count)d.") % {"count": more}]
         raise XlsformInvalid(problems)
     return definition
 
