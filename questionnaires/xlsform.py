@@ -24,9 +24,8 @@ Mapping (both ways):
     constraint string-length(.) <= N             max length
 Extension columns that pyxform and KoboToolbox ignore carry what XLSForm has no column for: the
 questionnaire's title in other languages (settings `form_title_fr` …; pyxform takes no translated
-title), choice descriptions
-(choices `description_fr` …) and the dashboard's presentation hints (survey `chart`, `chart_denominator`,
-`report_top`, `positive_choices`, `chart_title_fr` …).
+title), choice descriptions (choices `description_fr` …) and the dashboard's presentation hints (survey
+`chart`, `chart_denominator`, `report_top`, `positive_choices`, `chart_title_fr` …).
 """
 
 from __future__ import annotations
@@ -309,7 +308,6 @@ class _Section:
     titles: dict[str, str]
     descriptions: list[dict[str, str]] = field(default_factory=list)
     questions: list[dict] = field(default_factory=list)
-    row: int = 0
 
 
 class _FormReader:
@@ -471,7 +469,7 @@ class _FormReader:
                     continue
                 if cells.get("relevant"):
                     self.problem("survey", row, _("a condition (relevant) on a group is not supported."))
-                current = _Section(titles=label or {"en": cells.get("name", "")}, row=row)
+                current = _Section(titles=label or {"en": cells.get("name", "")})
                 if not current.titles.get("en"):
                     self.problem("survey", row, _("the group has no English label."))
                 sections.append(current)
@@ -502,7 +500,7 @@ class _FormReader:
             if question is None:
                 continue
             if current is None:
-                current = _Section(titles=dict(settings["title"]), row=row)
+                current = _Section(titles=dict(settings["title"]))
                 sections.append(current)
             current.questions.append(question)
         if group_depth:
@@ -566,7 +564,7 @@ class _FormReader:
             )
         if list_name is not None:
             self.choices(row, question, list_name, choice_lists, shared)
-        self.constraint(row, question, cells, code)
+        self.constraint(row, question, cells)
         self.relevant(row, question, cells.get("relevant", ""), seen)
         self.presentation(row, question, cells)
         seen[code] = (row, question)
@@ -614,7 +612,7 @@ class _FormReader:
                 return
         question["choices"] = [dict(choice) for choice in choices]
 
-    def constraint(self, row: int, question: dict, cells: dict[str, str], code: str) -> None:
+    def constraint(self, row: int, question: dict, cells: dict[str, str]) -> None:
         text = cells.get("constraint", "")
         for clause in _split(text, "and"):
             if (match := COUNT_SELECTED.match(clause)) and question["type"] == Question.Type.MULTIPLE_CHOICE:
