@@ -392,7 +392,8 @@ class _FormReader:
                 )
                 default_language = "en"
         stem = Path(self.filename).stem
-        title = {default_language: cells.get("form_title") or cells.get("form_id") or stem}
+        # pyxform has one untranslated title: it is the English one; `form_title_fr` … are ours.
+        title = {"en": cells.get("form_title") or cells.get("form_id") or stem}
         for code in LANGUAGE_CODES[1:]:
             if cells.get(f"form_title_{code}"):
                 title[code] = cells[f"form_title_{code}"]

@@ -89,6 +89,13 @@ def test_the_2023_questionnaire_round_trips_through_xlsform_and_pyxform(question
     assert questionnaire_schema(imported).question("sdg_priority").choice_list == "sdg"
 
 
+def test_the_2025_draft_round_trips_too(demo):
+    draft = Questionnaire.objects.get(slug="iscm-contributions", version=2)
+    data = xlsform_bytes(draft)
+    assert convert(data, file_type=".xlsx").warnings == []
+    assert schema_summary(xlsform_import(data)) == schema_summary(draft)
+
+
 def test_presentation_hints_travel_in_extension_columns(questionnaire_2023):
     Questionnaire.objects.filter(pk=questionnaire_2023.pk).update(status=Questionnaire.Status.DRAFT)
     Question.objects.filter(questionnaire=questionnaire_2023, code="gcm_review_plan").update(
@@ -297,3 +304,24 @@ def test_nested_groups_group_conditions_and_unsupported_columns_are_refused(db):
         "survey row 8: required “${q1} != ''” is not supported (yes or no).",
         "survey: a group is not closed (end_group).",
     ]
+
+
+def test_a_plain_label_is_in_the_default_language(db):
+    imported = xlsform_import(
+        form(
+            [
+                ("type", "name", "label", "label::English (en)", "hint::Español"),
+                ("decimal", "rate", "Taux", "Rate", "Tasa"),
+            ],
+            settings=(
+                ("form_title", "form_id", "default_language", "form_title_fr"),
+                ("Rates", "rates", "French (fr)", "Taux"),
+            ),
+        )
+    )
+    question = questionnaire_schema(imported).question("rate")
+    assert (dict(question.labels), dict(question.helps)) == (
+        {"en": "Rate", "fr": "Taux", "es": "", "ar": ""},
+        {"en": "", "fr": "", "es": "Tasa", "ar": ""},
+    )
+    assert (imported.title_en, imported.title_fr) == ("Rates", "Taux")
