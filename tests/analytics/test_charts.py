@@ -138,7 +138,10 @@ def test_a_question_hinted_with_no_chart_has_no_figure():
         "by_type": [],
         "over_time": [],
         "kpis": {"invited": 0},
-        "questions": [_question({"a": 1}, base=1, code="shown"), _question({"b": 1}, base=1, code="hidden", chart="none")],
+        "questions": [
+            _question({"a": 1}, base=1, code="shown"),
+            _question({"b": 1}, base=1, code="hidden", chart="none"),
+        ],
     }
     assert "hidden" not in charts.dashboard_figures(data) and "shown" in charts.dashboard_figures(data)
 
