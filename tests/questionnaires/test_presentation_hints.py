@@ -63,7 +63,7 @@ def test_without_hints_the_question_type_decides():
     bare["slug"] = "another-questionnaire"
     schema = questionnaire_schema(questionnaire_create(bare))
     multiple, single = schema.question("sdg_priority").hints, schema.question("gcm_review_plan").hints
-    assert (multiple.chart, multiple.denominator, multiple.top, multiple.explicit) == ("bars", "respondents", 3, False)
+    assert (multiple.chart, multiple.denominator, multiple.top) == ("bars", "respondents", 3)
     assert (single.chart, single.positive, single.title_in("en")) == ("donut", (), "")
     assert schema.question("hlpf_message").hints.chart == "none"
     assert schema.annex_title == ""

@@ -5,13 +5,18 @@ definition alone: no Python names it."""
 
 from __future__ import annotations
 
+import io
+
+import docx
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from analytics.report_render import render_docx
 from analytics.services import aggregates_recompute
 from questionnaires.definitions import DATA_DIR, definition_read, questionnaire_create, reference_lists_load
-from questionnaires.models import Iscm
+from questionnaires.models import Iscm, Question
+from questionnaires.schema import schema_cache_clear
 from questionnaires.services import response_submit
 from tests import factories
 
@@ -120,3 +125,30 @@ def test_the_hints_are_read_in_the_reports_language(example_campaign, client):
     titles = [finding["chart_title"] for section in report["sections"] for finding in section["findings"]]
     assert "Participation à l’examen 2025 du Pacte mondial sur les migrations" in titles
     assert report["annex"]["title"] == "Annexe : enseignements communiqués par les MCIM"
+
+
+def test_a_question_hinted_with_no_chart_keeps_its_words_and_table_without_a_figure(example_campaign, client):
+    Question.objects.filter(questionnaire=example_campaign.questionnaire, code="review_taken_part").update(
+        chart_kind="none"
+    )
+    schema_cache_clear()
+    client.force_login(factories.coordinator_create())
+    with translation.override("en"):
+        dashboard = client.get(reverse("analytics:dashboard", args=[example_campaign.slug]))
+        report_page = client.get(reverse("analytics:report", args=[example_campaign.slug]))
+    assert "review_taken_part" not in dashboard.context["figures"]
+    assert 'id="chart-review_taken_part"' not in dashboard.content.decode()
+    assert "Participation in the 2025 GCM review" in dashboard.content.decode()
+    report = report_page.context["report"]
+    findings = {finding["code"]: finding for section in report["sections"] for finding in section["findings"]}
+    assert findings["review_taken_part"]["chart_id"] == "" and findings["review_taken_part"]["paragraphs"]
+    assert findings["support_needed"]["figure_number"] == 2  # the figures are numbered without it
+    html = report_page.content.decode()
+    assert 'id="report-chart-review_taken_part"' not in html and "Figure 2. Support the ISCMs need most" in html
+    with translation.override("en"):
+        document = docx.Document(io.BytesIO(render_docx(report, {})))
+    captions = [paragraph.text for paragraph in document.paragraphs if paragraph.text.startswith("Figure ")]
+    assert captions == [
+        "Figure 1. GCM objectives advanced by the ISCMs in 2025",
+        "Figure 2. Support the ISCMs need most",
+    ]
