@@ -358,12 +358,13 @@ def _choice_phrase(choices: list[dict[str, Any]]) -> str:
 def positive_sentences(question: dict[str, Any]) -> list[str]:
     """A single choice hinted with positive (and negative) choices: the share of positive answers, then
     each other choice that was chosen, then each negative choice, even when nobody chose it ("None …").
-    Worded with the choices' report phrases, with the right wording for zero and for all."""
-    base = question["base"]
-    if not base:
-        return []
+    Worded with the choices' report phrases, with the right wording for zero and for all. [] when nobody
+    answered or no choice of the question is positive."""
     hints = question["hints"]
+    base = question["base"]
     positive = [choice for choice in question["choices"] if choice["code"] in hints["positive"]]
+    if not base or not positive:
+        return []
     negative = [choice for choice in question["choices"] if choice["code"] in hints["negative"]]
     others = [choice for choice in question["choices"] if choice not in positive and choice not in negative]
     count = sum(choice["count"] for choice in positive)
@@ -422,9 +423,8 @@ def finding(question: dict[str, Any], *, responded: int) -> dict[str, Any]:
     of_selections = hints["of_selections"]
     paragraphs: list[str] = []
     if question["base"]:
-        if hints["positive"] and question["type"] == Question.Type.SINGLE_CHOICE:
-            sentences = positive_sentences(question)
-        else:
+        sentences = positive_sentences(question) if question["type"] == Question.Type.SINGLE_CHOICE else []
+        if not sentences:
             sentences = ranking_sentences(question, ranks=hints["top"], of_selections=of_selections)
             if hints["coverage"]:
                 sentences.insert(0, coverage_sentence(question))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from .models import LANGUAGE_CODES, Choice, ChoiceList, Iscm, Question, Questionnaire, Section
+from .schema import CHART_KINDS, DENOMINATORS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_LISTS = {
@@ -43,6 +44,10 @@ def presentation_fields(presentation: dict | None) -> dict[str, object]:
     choices the report names), title and summary (texts per language; "{choices}" in a summary stands for
     the leading choices), positive and negative (single choice: choice codes), coverage (true/false)."""
     presentation = presentation or {}
+    if presentation.get("chart", "") not in ("", *CHART_KINDS):
+        raise ValueError(f"presentation.chart must be one of {', '.join(CHART_KINDS)}")
+    if presentation.get("denominator", "") not in ("", *DENOMINATORS):
+        raise ValueError(f"presentation.denominator must be one of {', '.join(DENOMINATORS)}")
     return {
         "chart_kind": presentation.get("chart", ""),
         "chart_denominator": presentation.get("denominator", ""),

@@ -9,7 +9,13 @@ import importlib
 import pytest
 from django.apps import apps
 
-from questionnaires.definitions import DATA_DIR, definition_read, questionnaire_create, reference_lists_load
+from questionnaires.definitions import (
+    DATA_DIR,
+    definition_read,
+    presentation_fields,
+    questionnaire_create,
+    reference_lists_load,
+)
 from questionnaires.schema import questionnaire_schema
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +73,9 @@ def test_without_hints_the_question_type_decides():
     assert (single.chart, single.positive, single.title_in("en")) == ("donut", (), "")
     assert schema.question("hlpf_message").hints.chart == "none"
     assert schema.annex_title == ""
+
+
+@pytest.mark.parametrize("presentation", [{"chart": "pie"}, {"denominator": "everyone"}])
+def test_an_unknown_chart_or_denominator_is_refused_at_load(presentation):
+    with pytest.raises(ValueError, match="presentation"):
+        presentation_fields(presentation)

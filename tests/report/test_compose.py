@@ -245,3 +245,13 @@ def test_generic_report_structure():
             "blocks": [{"kind": "paragraph", "lines": ["We meet."]}, {"kind": "list", "items": ["often"]}],
         }
     ]
+
+
+def test_a_single_choice_without_positive_choices_is_ranked():
+    q = question({"yes": 2, "no": 1}, base=3, question_type="single_choice", labels={"yes": "Yes", "no": "No"})
+    assert report.finding(q, responded=3)["paragraphs"] == [
+        "“Yes” ranks first, cited by 2 of 3 responding ISCMs (67%). It is followed by “No”, cited by 1 of 3 (33%)."
+    ]
+    unknown = question({"yes": 2, "no": 1}, base=3, question_type="single_choice", positive=["gone"])
+    assert report.positive_sentences(unknown) == []
+    assert report.finding(unknown, responded=3)["paragraphs"][0].startswith("“Title yes” ranks first")
