@@ -17,6 +17,7 @@ from questionnaires.definitions import (
     reference_lists_load,
 )
 from questionnaires.schema import questionnaire_schema
+from questionnaires.services import questionnaire_new_version
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,10 @@ def test_without_hints_the_question_type_decides():
 def test_an_unknown_chart_or_denominator_is_refused_at_load(presentation):
     with pytest.raises(ValueError, match="presentation"):
         presentation_fields(presentation)
+
+
+def test_a_new_version_keeps_the_hints():
+    reference_lists_load()
+    published = questionnaire_create(definition_read(BUNDLED))
+    draft = questionnaire_new_version(questionnaire=published)
+    assert _hints(draft) == _hints(published)
