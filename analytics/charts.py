@@ -53,9 +53,9 @@ FONT = {
     "size": 13,
 }
 
-# Chart kinds of the presentation hints (questionnaires.schema.PresentationHints): ranked horizontal bars
-# (of % of respondents or of % of selections), a donut of a single choice's shares, or no chart.
-BARS, DONUT, NO_CHART = "bars", "donut", "none"
+# Chart kinds of the presentation hints (questionnaires.schema.PresentationHints) other than the ranked
+# horizontal bars (of % of respondents or of % of selections): a donut of a single choice's shares, no chart.
+DONUT, NO_CHART = "donut", "none"
 
 
 def chart_title(question: dict[str, Any]) -> str:
