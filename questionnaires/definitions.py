@@ -42,6 +42,28 @@ def texts(field: str, values: dict[str, str] | None) -> dict[str, str]:
     return {f"{field}_{code}": values.get(code, "") for code in LANGUAGE_CODES}
 
 
+def presentation_fields(presentation: dict | None) -> dict[str, object]:
+    """A question's "presentation" hints of the JSON definition → `Question` columns (docs/report.md):
+    chart ("bars", "donut", "none"), denominator ("respondents", "selections"), top (how many leading
+    choices the report names), title and summary (texts per language; "{choices}" in a summary stands for
+    the leading choices), positive and negative (single choice: choice codes), coverage (true/false)."""
+    presentation = presentation or {}
+    if presentation.get("chart", "") not in ("", *CHART_KINDS):
+        raise ValueError(f"presentation.chart must be one of {', '.join(CHART_KINDS)}")
+    if presentation.get("denominator", "") not in ("", *DENOMINATORS):
+        raise ValueError(f"presentation.denominator must be one of {', '.join(DENOMINATORS)}")
+    return {
+        "chart_kind": presentation.get("chart", ""),
+        "chart_denominator": presentation.get("denominator", ""),
+        "report_top": presentation.get("top"),
+        "positive_choices": presentation.get("positive", []),
+        "negative_choices": presentation.get("negative", []),
+        "report_coverage": presentation.get("coverage", False),
+        **texts("chart_title", presentation.get("title")),
+        **texts("report_summary", presentation.get("summary")),
+    }
+
+
 def reference_lists_load(data_dir: Path = DATA_DIR) -> None:
     """The SDG and GCM lists: code = number, label = short title, description = full official title.
 
@@ -102,6 +124,7 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
         version=definition["version"],
         **texts("title", definition["title"]),
         **texts("description", definition.get("description")),
+        **texts("annex_title", definition.get("annex_title")),
     )
     lists = {choice_list.code: choice_list for choice_list in ChoiceList.objects.all()}
     by_code: dict[str, Question] = {}
@@ -116,7 +139,6 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
         for question_def in section_def["questions"]:
             position += 1
             condition = question_def.get("show_if") or {}
-            presentation = question_def.get("presentation") or {}
             question = Question.objects.create(
                 questionnaire=questionnaire,
                 section=section,
@@ -131,11 +153,7 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
                 show_if_values=condition.get("values", []),
                 **texts("label", question_def["label"]),
                 **texts("help", question_def.get("help")),
-                chart_kind=presentation.get("chart", ""),
-                chart_denominator=presentation.get("denominator", ""),
-                report_top=presentation.get("top"),
-                **texts("chart_title", presentation.get("title")),
-                positive_choices=presentation.get("positive", []),
+                **presentation_fields(question_def.get("presentation")),
             )
             by_code[question.code] = question
             Choice.objects.bulk_create(
@@ -145,6 +163,7 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
                     position=choice_index,
                     **texts("label", choice_def["label"]),
                     **texts("description", choice_def.get("description")),
+                    **texts("report_phrase", choice_def.get("report_phrase")),
                 )
                 for choice_index, choice_def in enumerate(question_def.get("choices", []), start=1)
             )
@@ -181,6 +200,9 @@ def definition_problems(definition: object) -> list[str]:
     problems: list[str] = []
     problems += _texts_problems(definition.get("title"), _("the questionnaire's title"), limit=SHORT_TEXT_MAX)
     problems += _texts_problems(definition.get("description"), _("the questionnaire's description"), required=False)
+    problems += _texts_problems(
+        definition.get("annex_title"), _("the title of the report's annex"), required=False, limit=SHORT_TEXT_MAX
+    )
     slug = definition.get("slug")
     if not isinstance(slug, str) or not slugify(slug) or slugify(slug) != slug or len(slug) > SLUG_MAX:
         problems.append(
@@ -292,6 +314,7 @@ def _choice_codes(question_def: dict, where: str, is_choice: bool, shared: dict,
             problems.append(_("%(where)s: the code is used twice.") % {"where": choice_where})
         problems += _texts_problems(choice_def.get("label"), choice_where, limit=SHORT_TEXT_MAX)
         problems += _texts_problems(choice_def.get("description"), choice_where, required=False)
+        problems += _texts_problems(choice_def.get("report_phrase"), choice_where, required=False, limit=SHORT_TEXT_MAX)
         codes.append(choice_code)
     return codes
 
@@ -365,9 +388,15 @@ def _presentation_problems(presentation: object, where: str, codes: list[str]) -
     if not isinstance(top, int) or isinstance(top, bool) or top < 0:
         problems.append(_("%(where)s: “top” is a whole number.") % {"where": where})
     problems += _texts_problems(presentation.get("title"), where, required=False, limit=SHORT_TEXT_MAX)
-    positive = presentation.get("positive", [])
-    if not isinstance(positive, list) or any(value not in codes for value in positive):
-        problems.append(_("%(where)s: the positive answers must be choices of the question.") % {"where": where})
+    problems += _texts_problems(presentation.get("summary"), where, required=False, limit=SHORT_TEXT_MAX)
+    for key in ("positive", "negative"):
+        values = presentation.get(key, [])
+        if not isinstance(values, list) or any(value not in codes for value in values):
+            problems.append(
+                _("%(where)s: the positive and negative answers must be choices of the question.") % {"where": where}
+            )
+    if not isinstance(presentation.get("coverage", False), bool):
+        problems.append(_("%(where)s: “coverage” is true or false.") % {"where": where})
     return problems
 
 
@@ -395,6 +424,8 @@ def definition_export(questionnaire: Questionnaire) -> dict:
     description = _present({code: getattr(questionnaire, f"description_{code}") for code in LANGUAGE_CODES})
     if description:
         definition["description"] = description
+    if _present(schema.annex_titles):
+        definition["annex_title"] = _present(schema.annex_titles)
     definition["sections"] = []
     for section in schema.sections:
         section_def: dict = {"title": _present(section.titles)}
@@ -422,20 +453,37 @@ def _question_export(question) -> dict:
     if question.choice_list:
         question_def["choice_list"] = question.choice_list
     elif question.is_choice:
-        question_def["choices"] = [
-            {"code": choice.code, "label": _present(choice.labels)}
-            | ({"description": _present(choice.descriptions)} if _present(choice.descriptions) else {})
-            for choice in question.choices
-        ]
+        question_def["choices"] = [_choice_export(choice) for choice in question.choices]
     if question.show_if:
         question_def["show_if"] = {"question": question.show_if, "values": list(question.show_if_values)}
-    hints = question.hints
-    if hints.explicit:
-        question_def["presentation"] = {
-            "chart": hints.chart,
-            "denominator": hints.denominator,
-            "top": hints.top,
-            "title": _present(hints.titles),
-            "positive": list(hints.positive),
-        }
+    if question.hints.explicit:
+        question_def["presentation"] = _presentation_export(question.hints)
     return question_def
+
+
+def _choice_export(choice) -> dict:
+    choice_def: dict = {"code": choice.code, "label": _present(choice.labels)}
+    if _present(choice.descriptions):
+        choice_def["description"] = _present(choice.descriptions)
+    if _present(choice.report_phrases):
+        choice_def["report_phrase"] = _present(choice.report_phrases)
+    return choice_def
+
+
+def _presentation_export(hints) -> dict:
+    """The hints in their shortest form: chart and top always (their defaults depend on the question),
+    the others only when they differ from the default."""
+    presentation: dict = {"chart": hints.chart, "top": hints.top}
+    if hints.denominator != "respondents":
+        presentation["denominator"] = hints.denominator
+    if hints.positive:
+        presentation["positive"] = list(hints.positive)
+    if hints.negative:
+        presentation["negative"] = list(hints.negative)
+    if hints.coverage:
+        presentation["coverage"] = True
+    if _present(hints.titles):
+        presentation["title"] = _present(hints.titles)
+    if _present(hints.summaries):
+        presentation["summary"] = _present(hints.summaries)
+    return presentation

@@ -24,8 +24,10 @@ Mapping (both ways):
     constraint string-length(.) <= N             max length
 Extension columns that pyxform and KoboToolbox ignore carry what XLSForm has no column for: the
 questionnaire's title in other languages (settings `form_title_fr` …; pyxform takes no translated
-title), choice descriptions (choices `description_fr` …) and the dashboard's presentation hints (survey
-`chart`, `chart_denominator`, `report_top`, `positive_choices`, `chart_title_fr` …).
+title) and its report annex's title (`annex_title_en` …), choice descriptions and report phrases
+(choices `description_fr` …, `report_phrase_fr` …)
+and the dashboards' and report's presentation hints (survey `chart`, `chart_denominator`, `report_top`,
+`positive_choices`, `negative_choices`, `report_coverage`, `chart_title_fr` …, `report_summary_fr` …).
 """
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ LANGUAGE_NAMES = {
 }
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 MULTILINE = "multiline"
-HINT_COLUMNS = ("chart", "chart_denominator", "report_top", "positive_choices")
+HINT_COLUMNS = ("chart", "chart_denominator", "report_top", "positive_choices", "negative_choices", "report_coverage")
+CHOICE_TEXT_COLUMNS = ("description", "report_phrase")  # choices sheet: + _en, _fr, _es, _ar
+HINT_TEXT_COLUMNS = {"title": "chart_title", "summary": "report_summary"}  # + _en, _fr, _es, _ar
 
 # Limits that keep a junk upload cheap: read at most this many rows and report at most this many problems.
 MAX_ROWS = 2000
@@ -375,6 +379,8 @@ class _FormReader:
         }
         if description:
             definition["description"] = _joined(description)
+        if settings["annex_title"]:
+            definition["annex_title"] = settings["annex_title"]
         return definition
 
     def settings(self) -> dict:
@@ -402,7 +408,10 @@ class _FormReader:
             self.problem("settings", None, _("the form has no title in English (form_title)."))
         if not slug:
             self.problem("settings", None, _("the form has no form_id (the questionnaire's short name)."))
-        return {"title": title, "slug": slug, "default_language": default_language}
+        annex_title = {
+            code: cells[f"annex_title_{code}"] for code in LANGUAGE_CODES if cells.get(f"annex_title_{code}")
+        }
+        return {"title": title, "slug": slug, "default_language": default_language, "annex_title": annex_title}
 
     def choice_lists(self, default_language: str) -> dict[str, list[dict]]:
         sheet = self.sheets.get("choices")
@@ -411,8 +420,9 @@ class _FormReader:
         if sheet.truncated:
             self.problem("choices", None, _("more than %(max)d rows: this is not a questionnaire.") % {"max": MAX_ROWS})
         label_columns = self.language_columns("choices", "label", default_language)
-        description_columns = {
-            code: f"description_{code}" for code in LANGUAGE_CODES if f"description_{code}" in sheet.headers
+        extension_columns = {
+            key: {code: f"{key}_{code}" for code in LANGUAGE_CODES if f"{key}_{code}" in sheet.headers}
+            for key in CHOICE_TEXT_COLUMNS
         }
         list_column = "list_name" if "list_name" in sheet.headers else "list name"
         lists: dict[str, list[dict]] = {}
@@ -433,9 +443,9 @@ class _FormReader:
             if not label.get("en"):
                 self.problem("choices", row, _("the English label is empty."))
             choice = {"code": code, "label": label}
-            description = self.texts(cells, description_columns)
-            if description:
-                choice["description"] = description
+            for key, columns in extension_columns.items():
+                if values := self.texts(cells, columns):
+                    choice[key] = values
             choices.append(choice)
         return lists
 
@@ -676,11 +686,15 @@ class _FormReader:
         question["show_if"] = {"question": target, "values": list(dict.fromkeys(values))}
 
     def presentation(self, row: int, question: dict, cells: dict[str, str]) -> None:
-        """Our extension columns for the dashboards' presentation hints (ignored by pyxform and Kobo)."""
-        titles = {code: cells[f"chart_title_{code}"] for code in LANGUAGE_CODES if cells.get(f"chart_title_{code}")}
-        if not titles and not any(cells.get(column) for column in HINT_COLUMNS):
+        """Our extension columns for the dashboards' and report's presentation hints (ignored by pyxform
+        and Kobo); the same keys as a JSON definition's "presentation"."""
+        texts = {
+            key: {code: cells[f"{column}_{code}"] for code in LANGUAGE_CODES if cells.get(f"{column}_{code}")}
+            for key, column in HINT_TEXT_COLUMNS.items()
+        }
+        if not any(texts.values()) and not any(cells.get(column) for column in HINT_COLUMNS):
             return
-        presentation: dict = {"title": titles}
+        presentation: dict = {key: values for key, values in texts.items() if values}
         if cells.get("chart"):
             presentation["chart"] = cells["chart"]
             if cells["chart"] not in CHART_KINDS:
@@ -694,8 +708,14 @@ class _FormReader:
                 presentation["top"] = int(cells["report_top"])
             else:
                 self.problem("survey", row, _("report_top is a whole number."))
-        if cells.get("positive_choices"):
-            presentation["positive"] = cells["positive_choices"].split()
+        for key in ("positive", "negative"):
+            if cells.get(f"{key}_choices"):
+                presentation[key] = cells[f"{key}_choices"].split()
+        coverage = cells.get("report_coverage", "").lower()
+        if coverage in TRUE_WORDS:
+            presentation["coverage"] = True
+        elif coverage not in FALSE_WORDS:
+            self.problem("survey", row, _("report_coverage is yes or no."))
         question["presentation"] = presentation
 
 
@@ -761,7 +781,7 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
         + [f"label::{name}" for name in languages]
         + [f"hint::{name}" for name in languages]
         + ["required", "relevant", "constraint", "appearance", *HINT_COLUMNS]
-        + [f"chart_title_{code}" for code in LANGUAGE_CODES]
+        + [f"{column}_{code}" for column in HINT_TEXT_COLUMNS.values() for code in LANGUAGE_CODES]
     )
     names = set(schema.questions)
 
@@ -796,7 +816,7 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
     choices.append(
         ["list_name", "name"]
         + [f"label::{name}" for name in languages]
-        + [f"description_{code}" for code in LANGUAGE_CODES]
+        + [f"{key}_{code}" for key in CHOICE_TEXT_COLUMNS for code in LANGUAGE_CODES]
     )
     written = set()
     for question in schema.questions.values():
@@ -809,15 +829,19 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
                 [list_name, choice.code]
                 + [choice.labels.get(code, "") for code in LANGUAGE_CODES]
                 + [choice.descriptions.get(code, "") for code in LANGUAGE_CODES]
+                + [choice.report_phrases.get(code, "") for code in LANGUAGE_CODES]
             )
 
     settings = workbook.create_sheet("settings")
     settings.append(
-        ["form_title", "form_id", "version", "default_language"] + [f"form_title_{code}" for code in LANGUAGE_CODES[1:]]
+        ["form_title", "form_id", "version", "default_language"]
+        + [f"form_title_{code}" for code in LANGUAGE_CODES[1:]]
+        + [f"annex_title_{code}" for code in LANGUAGE_CODES]
     )
     settings.append(
         [schema.titles["en"], schema.slug, str(schema.version), LANGUAGE_COLUMNS["en"]]
         + [schema.titles.get(code, "") for code in LANGUAGE_CODES[1:]]
+        + [schema.annex_titles.get(code, "") for code in LANGUAGE_CODES]
     )
     workbook.save(target)
 
@@ -864,10 +888,17 @@ def _question_row(schema: QuestionnaireSchema, question: QuestionSchema, list_na
             template.format(q=question.show_if, v=_quoted(value)) for value in question.show_if_values
         )
     hints = question.hints
-    hint_cells = ["", "", "", ""] + ["" for _code in LANGUAGE_CODES]
+    hint_cells = [""] * (len(HINT_COLUMNS) + len(HINT_TEXT_COLUMNS) * len(LANGUAGE_CODES))
     if hints.explicit:
-        hint_cells = [hints.chart, hints.denominator, str(hints.top), " ".join(hints.positive)] + [
-            hints.titles.get(code, "") for code in LANGUAGE_CODES
+        hint_cells = [
+            hints.chart,
+            hints.denominator,
+            str(hints.top),
+            " ".join(hints.positive),
+            " ".join(hints.negative),
+            "yes" if hints.coverage else "",
+            *(hints.titles.get(code, "") for code in LANGUAGE_CODES),
+            *(hints.summaries.get(code, "") for code in LANGUAGE_CODES),
         ]
     return text_row(row_type, question.code, question.labels, question.helps) + [
         "yes" if question.required else "",

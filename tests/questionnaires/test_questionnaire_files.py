@@ -125,17 +125,20 @@ def test_a_file_that_is_not_json_or_of_another_kind_is_refused(db):
 
 def all_texts(definition):
     """Every {"en": …, "fr": …} of a definition, with where it is."""
-    found = [("title", definition["title"]), ("description", definition["description"])]
+    found = [(key, definition[key]) for key in ("title", "description", "annex_title")]
     for section in definition["sections"]:
         found += [(section["title"]["en"], section["title"]), (section["title"]["en"], section["description"])]
         for question in section["questions"]:
             found += [(question["code"], question["label"])] + (
                 [(question["code"], question["help"])] if "help" in question else []
             )
+            presentation = question.get("presentation", {})
+            found += [(question["code"], presentation[key]) for key in ("title", "summary") if key in presentation]
             for choice in question.get("choices", []):
                 found.append((f"{question['code']}.{choice['code']}", choice["label"]))
-                if "description" in choice:
-                    found.append((f"{question['code']}.{choice['code']}", choice["description"]))
+                for key in ("description", "report_phrase"):
+                    if key in choice:
+                        found.append((f"{question['code']}.{choice['code']}", choice[key]))
     return found
 
 

@@ -26,6 +26,7 @@ def schema_summary(questionnaire):
     schema = questionnaire_schema(questionnaire)
     return {
         "titles": dict(schema.titles),
+        "annex_titles": dict(schema.annex_titles),
         "sections": [
             {
                 "titles": dict(section.titles),
@@ -42,14 +43,21 @@ def schema_summary(questionnaire):
                         "show_if_values": q.show_if_values,
                         "labels": dict(q.labels),
                         "helps": dict(q.helps),
-                        "choices": [(c.code, dict(c.labels), dict(c.descriptions), c.numbered) for c in q.choices],
+                        "choices": [
+                            (c.code, dict(c.labels), dict(c.descriptions), dict(c.report_phrases), c.numbered)
+                            for c in q.choices
+                        ],
                         "hints": (
                             q.hints.chart,
                             q.hints.denominator,
                             q.hints.top,
                             dict(q.hints.titles),
                             q.hints.positive,
-                        ),  # fmt: skip
+                            q.hints.negative,
+                            q.hints.coverage,
+                            dict(q.hints.summaries),
+                            q.hints.explicit,
+                        ),
                     }
                     for q in section.questions
                 ],
