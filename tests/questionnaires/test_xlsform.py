@@ -333,3 +333,9 @@ def test_a_plain_label_is_in_the_default_language(db):
         {"en": "", "fr": "", "es": "Tasa", "ar": ""},
     )
     assert (imported.title_en, imported.title_fr) == ("Rates", "Taux")
+
+
+@pytest.mark.parametrize("name", ["kobo_partner_survey.xlsx", "one_language_sdg_form.xlsx", "unsupported.xlsx"])
+def test_the_sample_forms_are_xlsforms_pyxform_converts(name):
+    """The test forms are real XLSForms, as KoboToolbox would take them (even the one this app refuses)."""
+    assert "<h:html" in convert(str(SAMPLES / name)).xform
