@@ -415,3 +415,42 @@ def test_read_only_pages_queries_do_not_grow_with_items(survey, iscm, focal_poin
             counts[(name, size)] = len(queries)
     for name in ("respond_review", "response_detail", "response_print"):
         assert counts[(name, 1)] == counts[(name, 5)]
+
+
+def test_checked_definitions_and_export_carry_lists(survey):
+    from questionnaires.definitions import definition_export, definition_problems, questionnaire_draft_import
+    from tests.questionnaires.list_items_data import DEFINITION, PRACTICES_LIST
+
+    assert definition_problems(DEFINITION) == []
+    exported = definition_export(survey.questionnaire)
+    assert definition_problems(exported) == []
+    exported_list = exported["sections"][1]["questions"][0]
+    assert (exported_list["min_items"], exported_list["max_items"]) == (1, 5)
+    assert [field.get("practice_role") for field in exported_list["item_fields"]] == [
+        "title",
+        "description",
+        "year",
+        "gcm",
+        "sdg",
+        "link",
+    ]
+    copy = questionnaire_draft_import(exported)
+    items = questionnaire_schema(copy).question("practices").items
+    assert [(field.code, field.practice_role, field.choice_list) for field in items] == [
+        (field.code, field.practice_role, field.choice_list)
+        for field in questionnaire_schema(survey.questionnaire).question("practices").items
+    ]
+
+    bad_fields = [
+        {**PRACTICES_LIST["item_fields"][0], "practice_role": "colour"},
+        {"code": "name", "type": "short_text", "label": {"en": "Clash"}},
+        {"code": "nested", "type": "list_of_items", "label": {"en": "N"}},
+    ]
+    bad = {**PRACTICES_LIST, "min_items": 6, "item_fields": bad_fields}
+    problems = definition_problems(
+        {**DEFINITION, "sections": [DEFINITION["sections"][0], {"title": {"en": "P"}, "questions": [bad]}]}
+    )
+    assert any("min_items is more than max_items" in problem for problem in problems)
+    assert any("practice role 'colour'" in problem for problem in problems)
+    assert any("question name: the code is used twice" in problem for problem in problems)
+    assert any("neither a list nor conditional (nested)" in problem for problem in problems)
