@@ -376,6 +376,24 @@ class QuestionnaireSchema:
             shown.append({"number": number, "fields": fields})
         return shown
 
+    def error_label(self, key: str) -> str:
+        """What an error key of `answers_validate` names: a question's label, or "label, item n: field"
+        for an item field's key (`item_field_name`); the key itself when it names nothing."""
+        question = self.questions.get(key)
+        if question is not None:
+            return question.label
+        for question in self.list_questions():
+            for field in question.items:
+                prefix, suffix = f"{question.code}-", f"-{field.code}"
+                number = key[len(prefix) : -len(suffix)] if key.startswith(prefix) and key.endswith(suffix) else ""
+                if number.isdigit():
+                    return _("%(question)s, item %(number)d: %(field)s") % {
+                        "question": question.label,
+                        "number": int(number),
+                        "field": field.label,
+                    }
+        return key
+
     def answer_text(self, code: str, value: object, *, limit: int = 200) -> str:
         """One answer as a short text for messages (conflicts)."""
         if is_empty(value):

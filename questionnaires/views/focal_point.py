@@ -370,10 +370,7 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
         return _confirm(request, ctx, schema, answers)
 
     result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, schema=schema)
-    missing = [
-        {"label": schema.question(code).label if schema.question(code) else code, "messages": errors}
-        for code, errors in result.errors.items()
-    ]
+    missing = [{"label": schema.error_label(code), "messages": errors} for code, errors in result.errors.items()]
     return render(
         request,
         "questionnaires/review.html",

@@ -454,3 +454,17 @@ def test_checked_definitions_and_export_carry_lists(survey):
     assert any("practice role 'colour'" in problem for problem in problems)
     assert any("question name: the code is used twice" in problem for problem in problems)
     assert any("neither a list nor conditional (nested)" in problem for problem in problems)
+
+
+def test_review_names_the_item_fields_that_need_attention(survey, iscm, focal_point, fp_client, schema):
+    response = services.response_get_or_create(campaign=survey.campaign, iscm=iscm)
+    services.response_save_draft(
+        response=response,
+        user=focal_point,
+        answers={"name": "Ana", "practices": [practice("Fine"), {"practice_title": "No description"}]},
+        expected_version=0,
+    )
+    text = page_text(fp_client.get(respond_url(survey, iscm, "respond_review")))
+    assert "Effective practices of your ISCM, item 2: Description: This field is required." in text
+    assert schema.error_label("practices-x-practice_title") == "practices-x-practice_title"
+    assert schema.error_label("name") == "Your name"
