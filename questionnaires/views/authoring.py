@@ -94,8 +94,8 @@ def authoring_copy(request: HttpRequest, slug: str, version: int) -> HttpRespons
     )
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_new_version(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     """The next version of a questionnaire, made from any of its versions: the start of a new cycle."""
     source = get_object_or_404(Questionnaire, slug=slug, version=version)
@@ -142,7 +142,7 @@ def _editor(
             "sections": sections,
             "language": language,
             "language_name": LANGUAGE_NAMES[language],
-            "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGE_CODES],
+            "editing_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGE_CODES],
             "locked": questionnaire.is_locked,
             "up": UP,
             "down": DOWN,
@@ -273,8 +273,8 @@ def _structure_write(request: HttpRequest, questionnaire: Questionnaire, write, 
         messages.success(request, done)
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_section_move(request: HttpRequest, slug: str, version: int, section_id: int) -> HttpResponse:
     questionnaire = _questionnaire(slug, version)
     section = _section(questionnaire, section_id)
@@ -287,8 +287,8 @@ def authoring_section_move(request: HttpRequest, slug: str, version: int, sectio
     return redirect(_editor_url(questionnaire, "authoring_section", _language(request), section_id=section.pk))
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_section_delete(request: HttpRequest, slug: str, version: int, section_id: int) -> HttpResponse:
     questionnaire = _questionnaire(slug, version)
     section = _section(questionnaire, section_id)
@@ -393,8 +393,8 @@ def authoring_question(request: HttpRequest, slug: str, version: int, question_i
     return _question_page(request, questionnaire, form, read, question=question, section=question.section)
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_question_move(request: HttpRequest, slug: str, version: int, question_id: int) -> HttpResponse:
     questionnaire = _questionnaire(slug, version)
     question = _question(questionnaire, question_id)
@@ -407,8 +407,8 @@ def authoring_question_move(request: HttpRequest, slug: str, version: int, quest
     return redirect(_editor_url(questionnaire, "authoring_question", _language(request), question_id=question.pk))
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_question_delete(request: HttpRequest, slug: str, version: int, question_id: int) -> HttpResponse:
     questionnaire = _questionnaire(slug, version)
     question = _question(questionnaire, question_id)
@@ -425,8 +425,8 @@ def authoring_question_delete(request: HttpRequest, slug: str, version: int, que
     return redirect(_editor_url(questionnaire, "authoring_question", language, question_id=question.pk))
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_choices(request: HttpRequest, slug: str, version: int, question_id: int) -> HttpResponse:
     """The question's own choices, saved together (codes, labels in the editing language, deletions)."""
     questionnaire = _questionnaire(slug, version)
@@ -450,8 +450,8 @@ def authoring_choices(request: HttpRequest, slug: str, version: int, question_id
     return redirect(_editor_url(questionnaire, "authoring_question", language, question_id=question.pk) + "#choices")
 
 
-@require_POST
 @coordinator_required
+@require_POST
 def authoring_choice_move(
     request: HttpRequest, slug: str, version: int, question_id: int, choice_id: int
 ) -> HttpResponse:
