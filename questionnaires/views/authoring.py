@@ -311,7 +311,9 @@ def _question_form(
     if question is not None:
         earlier = questions_before(sections, question_id=question.pk)
         compiled = schema.by_id().get(question.pk)
-        positive = [(choice.code, choice.display) for choice in (compiled.choices if compiled else ())]
+        # the report's positive answers: a single choice's choices only
+        single = compiled is not None and question.type == Question.Type.SINGLE_CHOICE
+        positive = [(choice.code, choice.display) for choice in compiled.choices] if single else []
         initial = QuestionForm.initial_for(question, language=language, revision=questionnaire.revision)
     else:
         earlier = questions_before(sections, section_id=section.pk)

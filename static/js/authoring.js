@@ -24,32 +24,55 @@
 
   document.querySelectorAll("form[data-autosave]").forEach((form) => {
     let stopped = false;
+    let pending = null;
+    let resubmitting = false;
     form.appendChild(status);
-    form.addEventListener("change", async (event) => {
-      if (stopped || event.target.name === "show_if_question") return;
-      const body = new FormData(form);
-      body.set("save", "1");
-      status.textContent = form.dataset.savingText || "…";
-      try {
-        const response = await fetch(form.action || window.location.href, {
-          method: "POST",
-          body: body,
-          credentials: "same-origin",
+    // Clicking Save right after typing fires "change" (an automatic save starts) and then "submit":
+    // the submit waits for that save and its new revision, or it would conflict with it.
+    form.addEventListener("submit", (event) => {
+      stopped = true;
+      if (pending && !resubmitting) {
+        event.preventDefault();
+        const submitter = event.submitter;
+        pending.finally(() => {
+          resubmitting = true;
+          form.requestSubmit(submitter);
         });
-        const page = new DOMParser().parseFromString(await response.text(), "text/html");
-        if (response.ok && response.redirected) {
-          const revision = page.querySelector('input[name="revision"]');
-          if (revision) revisionsSet(revision.value);
-          status.textContent = form.dataset.savedText || "✓";
-        } else {
-          // a conflict or an invalid entry: stop, and let the Save button show the reason on the page
-          stopped = true;
-          const alert = page.querySelector(".alert-danger");
-          status.textContent = (form.dataset.failedText || "") + " " + (alert ? alert.textContent.trim() : "");
-        }
-      } catch (error) {
-        status.textContent = form.dataset.failedText || "";
       }
     });
+    form.addEventListener("change", (event) => {
+      if (stopped || event.target.name === "show_if_question") return;
+      // one save at a time, each with the revision the previous one returned
+      const saving = (pending || Promise.resolve()).then(() => autosave(form));
+      pending = saving;
+      saving.finally(() => {
+        if (pending === saving) pending = null;
+      });
+    });
   });
+
+  async function autosave(form) {
+    const body = new FormData(form);
+    body.set("save", "1");
+    status.textContent = form.dataset.savingText || "…";
+    try {
+      const response = await fetch(form.action || window.location.href, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+      });
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (response.ok && response.redirected) {
+        const revision = page.querySelector('input[name="revision"]');
+        if (revision) revisionsSet(revision.value);
+        status.textContent = form.dataset.savedText || "✓";
+      } else {
+        // a conflict or an invalid entry: the Save button shows the reason on the page
+        const alert = page.querySelector(".alert-danger");
+        status.textContent = (form.dataset.failedText || "") + " " + (alert ? alert.textContent.trim() : "");
+      }
+    } catch (error) {
+      status.textContent = form.dataset.failedText || "";
+    }
+  }
 })();
