@@ -80,10 +80,12 @@ def test_focal_points_and_observers_are_refused(client, draft):
     assert Questionnaire.objects.count() == 1
 
 
-def test_the_list_shows_versions_status_and_campaigns(client, coordinator, draft):
+def test_the_list_shows_versions_status_and_campaigns(client, coordinator, draft, django_assert_max_num_queries):
     published = draft_create(slug="older", status=Questionnaire.Status.PUBLISHED)
     CampaignFactory(questionnaire=published, slug="older-campaign", title_en="The older campaign")
-    page = client.get(reverse("questionnaires:authoring_list")).content.decode()
+    CampaignFactory(questionnaire=published, slug="older-campaign-2")
+    with django_assert_max_num_queries(6):  # session, user, permissions (2), versions, their campaigns
+        page = client.get(reverse("questionnaires:authoring_list")).content.decode()
     assert "The older campaign" in page and url("authoring_edit", draft) in page
     assert url("authoring_new_version", published) in page and url("authoring_copy", published) in page
     nav = client.get(reverse("questionnaires:campaign_list")).content.decode()
