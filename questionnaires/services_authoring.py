@@ -71,8 +71,9 @@ def questionnaire_copy(
     to the copies), own choices and every language's texts. Without `slug`: the next version of the same
     questionnaire; with one: version 1 of a new questionnaire (refused when the slug exists)."""
     if slug is None:
-        latest = Questionnaire.objects.filter(slug=source.slug).aggregate(latest=Max("version"))["latest"]
-        slug, version = source.slug, latest + 1
+        # Locking the versions makes a double-clicked "new version" wait for the first one, then number after it.
+        versions = Questionnaire.objects.select_for_update().filter(slug=source.slug).values_list("version", flat=True)
+        slug, version = source.slug, max(versions) + 1
     else:
         _slug_check(slug)
         version = 1

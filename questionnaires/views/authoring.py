@@ -8,6 +8,7 @@ Every editor form posts the questionnaire's `revision`; the editing language is 
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -154,6 +155,7 @@ def _editor(
 def _refused(request: HttpRequest, form, error: Exception) -> None:
     """Put a refused edit's reason on the page: a conflict hands the form the current revision."""
     if isinstance(error, RevisionConflict):
+        form.conflicts = _their_values(form)
         data = form.data.copy()
         data["revision"] = str(error.revision)
         form.data = data
@@ -169,6 +171,24 @@ def _refused(request: HttpRequest, form, error: Exception) -> None:
         messages.error(request, str(error))
     elif isinstance(error, AuthoringInvalid):
         _form_errors(form, error.errors)
+
+
+def _their_values(form) -> list[tuple[str, object]]:
+    """The stored value of each field the refused form changed: what the other coordinator saved. The
+    form's initial values were read from the database when this request began, after their save."""
+    theirs = []
+    for name, field in form.fields.items():
+        if name == "revision" or isinstance(field, forms.MultipleChoiceField):
+            continue
+        stored = form.initial.get(name)
+        if isinstance(field, forms.BooleanField):
+            if bool(stored) != bool(form.data.get(name)):
+                theirs.append((field.label, _("yes") if stored else _("no")))
+            continue
+        stored = "" if stored is None else str(stored)
+        if stored != (form.data.get(name) or "").strip():
+            theirs.append((field.label, stored))
+    return theirs
 
 
 @coordinator_required

@@ -157,6 +157,7 @@ def test_a_second_coordinator_gets_a_conflict_not_an_overwrite(client, coordinat
     why.refresh_from_db()
     assert why.label_en == "First"
     assert 'name="revision" value="1"' in page and "Second" in page  # their text kept, to save again knowingly
+    assert "What the other person saved" in page and "<dd>First</dd>" in page
 
 
 def test_a_duplicate_code_is_shown_on_the_field(client, coordinator, draft):
