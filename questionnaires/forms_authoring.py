@@ -29,6 +29,8 @@ class RevisionForm(forms.Form):
 
     def __init__(self, *args, language: str = "en", **kwargs):
         self.language = language
+        # after a conflict: (field label, the value the other coordinator saved) where this form differs
+        self.conflicts: list[tuple[str, object]] = []
         super().__init__(*args, **kwargs)
         rtl = language in settings.LANGUAGES_BIDI
         for field in self.fields.values():

@@ -152,10 +152,11 @@ def _editor(
     )
 
 
-def _refused(request: HttpRequest, form, error: Exception) -> None:
-    """Put a refused edit's reason on the page: a conflict hands the form the current revision."""
+def _refused(request: HttpRequest, form, error: Exception, *, adding: bool = False) -> None:
+    """Put a refused edit's reason on the page: a conflict hands the form the current revision (and, for
+    an existing section or question, shows what the other coordinator saved)."""
     if isinstance(error, RevisionConflict):
-        form.conflicts = _their_values(form)
+        form.conflicts = [] if adding else _their_values(form)
         data = form.data.copy()
         data["revision"] = str(error.revision)
         form.data = data
@@ -231,7 +232,7 @@ def authoring_section_add(request: HttpRequest, slug: str, version: int) -> Http
                 description=form.cleaned_data["description"],
             )
         except (AuthoringInvalid, RevisionConflict, QuestionnaireLocked) as error:
-            _refused(request, form, error)
+            _refused(request, form, error, adding=True)
         else:
             messages.success(request, _("The section is added."))
             return redirect(_editor_url(questionnaire, "authoring_section", language, section_id=section.pk))
@@ -375,7 +376,7 @@ def authoring_question_add(request: HttpRequest, slug: str, version: int, sectio
                 section=section, revision=form.cleaned_data["revision"], language=language, data=form.data_for_service()
             )
         except (AuthoringInvalid, RevisionConflict, QuestionnaireLocked) as error:
-            _refused(request, form, error)
+            _refused(request, form, error, adding=True)
         else:
             messages.success(request, _("The question is added."))
             return redirect(_editor_url(questionnaire, "authoring_question", language, question_id=question.pk))
