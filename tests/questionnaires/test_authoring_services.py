@@ -381,3 +381,27 @@ def test_a_shared_list_question_keeps_the_list_and_its_codes():
         question=goals, revision=1, language="en", data=data_of(goals, choice_list=ChoiceList.objects.get(code="sdg"))
     )
     assert schema_build(questionnaire).question("goals").choice_codes == ("1", "2", "3")
+
+
+def test_a_question_moves_into_an_empty_neighbouring_section():
+    questionnaire = draft_create()
+    empty = section_add(questionnaire=questionnaire, revision=0, language="en", title="Later")
+    question_move(question=questionnaire.questions.get(code="goals"), revision=1, direction=DOWN)
+    assert order(questionnaire)[-1] == ("Later", "goals")
+    assert empty.questions.get().position == 3
+
+
+def test_choices_of_another_question_cannot_be_touched_through_a_row():
+    questionnaire = draft_create()
+    member = questionnaire.questions.get(code="member")
+    other = draft_create(slug="other").questions.get(code="member")
+    foreign = other.own_choices.get(code="yes")
+    rows = [ChoiceRow(id=choice.pk, code=choice.code, label=choice.label_en) for choice in member.own_choices.all()]
+    choices_save(
+        question=member,
+        revision=0,
+        language="en",
+        rows=[*rows, ChoiceRow(id=foreign.pk, code="stolen", label="Stolen", delete=True)],
+    )
+    foreign.refresh_from_db()
+    assert foreign.code == "yes" and other.own_choices.count() == 2
