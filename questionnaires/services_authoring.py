@@ -6,7 +6,7 @@ Every edit runs in one transaction that locks the questionnaire row and:
   coordinator who saved in between has bumped it, so nothing is overwritten silently;
 - checks the structure once the change is made (`structure_problems`: conditions on earlier questions'
   existing choices, report choices that exist) and rolls everything back with `AuthoringInvalid` when the
-  change breaks it: a refused edit changes nothing.
+  change brings a problem: a refused edit changes nothing.
 
 Texts are written in one language at a time (the editor's "editing language"); English is required
 (it is the fallback of every other language). Question and choice codes carry over to copies, so that
@@ -150,8 +150,10 @@ def _edit(questionnaire: Questionnaire, revision: int, *, focus: str | None = No
             raise QuestionnaireLocked(_locked_message())
         if current.revision != revision:
             raise RevisionConflict(current.revision)
+        # Only problems this edit brings are refused: a draft imported with one can still be fixed.
+        existing = set(structure_problems(current))
         yield current
-        problems = structure_problems(current)
+        problems = [problem for problem in structure_problems(current) if problem not in existing]
         if problems:
             errors: dict[str | None, list[str]] = {}
             for problem in problems:

@@ -27,6 +27,7 @@ from questionnaires.services_authoring import (
     section_delete,
     section_move,
     section_update,
+    structure_problems,
 )
 
 from .authoring_data import draft_create
@@ -405,3 +406,16 @@ def test_choices_of_another_question_cannot_be_touched_through_a_row():
     )
     foreign.refresh_from_db()
     assert foreign.code == "yes" and other.own_choices.count() == 2
+
+
+def test_a_draft_with_a_problem_already_can_still_be_edited_and_fixed():
+    """A draft imported with a condition on a later question: other edits go through, the fix too."""
+    questionnaire = draft_create()
+    why = questionnaire.questions.get(code="why")
+    Question.objects.filter(pk=why.pk).update(show_if_question=questionnaire.questions.get(code="goals"))
+    section_update(
+        section=questionnaire.sections.get(position=2), revision=0, language="en", title="Goals 2025", description=""
+    )
+    why.refresh_from_db()
+    question_update(question=why, revision=1, language="en", data=data_of(why, show_if_question=None))
+    assert structure_problems(questionnaire) == []
