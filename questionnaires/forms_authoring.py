@@ -62,12 +62,24 @@ class TextsForm(RevisionForm):
 
     @classmethod
     def for_object(cls, obj: Questionnaire | Section, *, language: str, revision: int, data=None) -> TextsForm:
-        initial = {
-            "revision": revision,
-            "title": getattr(obj, f"title_{language}"),
-            "description": getattr(obj, f"description_{language}"),
-        }
+        initial: dict[str, object] = {"revision": revision}
+        for name in cls.base_fields:
+            if name != "revision":
+                initial[name] = getattr(obj, f"{name}_{language}")
         return cls(data, initial=initial, language=language)
+
+
+class QuestionnaireTextsForm(TextsForm):
+    """The questionnaire's own texts, with the title of the report's annex (a presentation hint)."""
+
+    annex_title = _translated(
+        forms.CharField(
+            label=_("Title of the report's annex"),
+            max_length=500,
+            required=False,
+            help_text=_("The annex lists the long-text answers; empty: a generic title."),
+        )
+    )
 
 
 class QuestionForm(RevisionForm):
@@ -119,6 +131,23 @@ class QuestionForm(RevisionForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    negative_choices = forms.MultipleChoiceField(
+        label=_("Choices the report counts as a negative answer"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    report_coverage = forms.BooleanField(
+        label=_("The report says how many of the shared list's choices were cited"),
+        required=False,
+    )
+    report_summary = _translated(
+        forms.CharField(
+            label=_("Report summary sentence"),
+            max_length=500,
+            required=False,
+            help_text=_("{choices} stands for the leading choices, e.g. “The goals they prioritise are {choices}.”"),
+        )
+    )
     show_if_question = forms.ChoiceField(label=_("Show this question only when"), required=False)
     show_if_values = forms.MultipleChoiceField(
         label=_("is answered with one of"), required=False, widget=forms.CheckboxSelectMultiple
@@ -130,7 +159,16 @@ class QuestionForm(RevisionForm):
         (_("Display condition"), ("show_if_question", "show_if_values")),
         (
             _("Dashboards and report"),
-            ("chart_kind", "chart_denominator", "report_top", "chart_title", "positive_choices"),
+            (
+                "chart_kind",
+                "chart_denominator",
+                "report_top",
+                "chart_title",
+                "report_summary",
+                "report_coverage",
+                "positive_choices",
+                "negative_choices",
+            ),
         ),
     )
 
@@ -151,6 +189,7 @@ class QuestionForm(RevisionForm):
             (choice_list.code, choice_list.name) for choice_list in choice_lists
         ]
         self.fields["positive_choices"].choices = list(positive_options)
+        self.fields["negative_choices"].choices = list(positive_options)
         self.fields["show_if_question"].choices = [("", _("always shown"))] + [
             (pk, f"{question.code} — {question.label_in(self.language)}") for pk, question in self.earlier.items()
         ]
@@ -177,6 +216,9 @@ class QuestionForm(RevisionForm):
             "report_top": question.report_top,
             "chart_title": getattr(question, f"chart_title_{language}"),
             "positive_choices": list(question.positive_choices or []),
+            "negative_choices": list(question.negative_choices or []),
+            "report_coverage": question.report_coverage,
+            "report_summary": getattr(question, f"report_summary_{language}"),
             "show_if_question": str(question.show_if_question_id or ""),
             "show_if_values": list(question.show_if_values or []),
         }
@@ -201,6 +243,9 @@ class QuestionForm(RevisionForm):
             report_top=cleaned["report_top"],
             chart_title=cleaned["chart_title"],
             positive_choices=cleaned["positive_choices"],
+            negative_choices=cleaned["negative_choices"],
+            report_coverage=cleaned["report_coverage"],
+            report_summary=cleaned["report_summary"],
             show_if_question=(
                 Question.objects.get(pk=condition.id, questionnaire=self.questionnaire) if condition else None
             ),
@@ -230,6 +275,7 @@ class ChoiceRowForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40, required=False, widget=_small_input(size=8))
     label = forms.CharField(label=_("Label"), max_length=500, required=False, widget=_small_input())
     description = forms.CharField(label=_("Full title"), required=False, widget=_small_input())
+    report_phrase = forms.CharField(label=_("Report phrase"), max_length=500, required=False, widget=_small_input())
     delete = forms.BooleanField(label=_("Delete"), required=False)
 
     def row(self) -> ChoiceRow:
@@ -239,6 +285,7 @@ class ChoiceRowForm(forms.Form):
             code=cleaned.get("code", ""),
             label=cleaned.get("label", ""),
             description=cleaned.get("description", ""),
+            report_phrase=cleaned.get("report_phrase", ""),
             delete=cleaned.get("delete", False),
         )
 
@@ -254,12 +301,13 @@ def choice_formset(question: Question, *, language: str, data=None) -> forms.Bas
             "code": choice.code,
             "label": getattr(choice, f"label_{language}"),
             "description": getattr(choice, f"description_{language}"),
+            "report_phrase": getattr(choice, f"report_phrase_{language}"),
         }
         for choice in question.own_choices.order_by("position", "id")
     ]
     formset = ChoiceFormSet(data, initial=initial, prefix="choices")
     direction = "rtl" if language in settings.LANGUAGES_BIDI else "ltr"
     for form in formset.forms:
-        for name in ("label", "description"):
+        for name in ("label", "description", "report_phrase"):
             form.fields[name].widget.attrs.update(lang=language, dir=direction)
     return formset

@@ -221,16 +221,17 @@ def structure_problems(questionnaire: Questionnaire) -> list[Problem]:
                             },
                         )
                     )
-        unknown = [code for code in question.hints.positive if code not in question.choice_codes]
-        if unknown:
-            problems.append(
-                Problem(
-                    question.code,
-                    "positive_choices",
-                    _("Question %(code)s counts choices it does not have as positive: %(codes)s.")
-                    % {"code": question.code, "codes": ", ".join(unknown)},
+        positive = _("Question %(code)s counts choices it does not have as positive: %(codes)s.")
+        negative = _("Question %(code)s counts choices it does not have as negative: %(codes)s.")
+        for field, codes, message in (
+            ("positive_choices", question.hints.positive, positive),
+            ("negative_choices", question.hints.negative, negative),
+        ):
+            unknown = [code for code in codes if code not in question.choice_codes]
+            if unknown:
+                problems.append(
+                    Problem(question.code, field, message % {"code": question.code, "codes": ", ".join(unknown)})
                 )
-            )
         seen[question.code] = question
     return problems
 
@@ -251,12 +252,14 @@ def _text_fields(obj: object, field: str, language: str, value: str, *, required
 
 
 def questionnaire_texts_update(
-    *, questionnaire: Questionnaire, revision: int, language: str, title: str, description: str
+    *, questionnaire: Questionnaire, revision: int, language: str, title: str, description: str, annex_title: str = ""
 ) -> None:
+    """The title, description and report annex title (a presentation hint) in `language`."""
     with _edit(questionnaire, revision) as current:
         _text_fields(current, "title", language, title, required=True)
         _text_fields(current, "description", language, description, required=False)
-        current.save(update_fields=[f"title_{language}", f"description_{language}"])
+        _text_fields(current, "annex_title", language, annex_title, required=False)
+        current.save(update_fields=[f"{field}_{language}" for field in ("title", "description", "annex_title")])
 
 
 # --- sections -------------------------------------------------------------------------------------
@@ -330,6 +333,9 @@ class QuestionData:
     report_top: int | None = None
     chart_title: str = ""
     positive_choices: Sequence[str] = ()
+    negative_choices: Sequence[str] = ()
+    report_coverage: bool = False
+    report_summary: str = ""
     show_if_question: Question | None = None
     show_if_values: Sequence[str] = ()
 
@@ -368,6 +374,12 @@ def _question_apply(question: Question, language: str, data: QuestionData) -> No
         errors["max_length"] = [_("Only a text question has a maximum length.")]
     if data.positive_choices and data.type != Question.Type.SINGLE_CHOICE:
         errors["positive_choices"] = [_("Only a single choice question has positive choices.")]
+    if data.negative_choices and data.type != Question.Type.SINGLE_CHOICE:
+        errors["negative_choices"] = [_("Only a single choice question has negative choices.")]
+    elif set(data.negative_choices) & set(data.positive_choices):
+        errors["negative_choices"] = [_("A choice cannot be both positive and negative.")]
+    if data.report_coverage and not (is_choice and data.choice_list is not None):
+        errors["report_coverage"] = [_("Only a question on a shared list can state its coverage of the list.")]
     condition = data.show_if_question
     if condition is not None:
         if condition.pk == question.pk:
@@ -384,12 +396,15 @@ def _question_apply(question: Question, language: str, data: QuestionData) -> No
         raise AuthoringInvalid(errors)
     _text_fields(question, "help", language, data.help, required=False)
     _text_fields(question, "chart_title", language, data.chart_title, required=False)
+    _text_fields(question, "report_summary", language, data.report_summary, required=False)
     question.code, question.type, question.required = code, data.type, data.required
     question.max_choices, question.max_length = data.max_choices, data.max_length
     question.choice_list = data.choice_list if is_choice else None
     question.chart_kind, question.chart_denominator = data.chart_kind, data.chart_denominator
     question.report_top = data.report_top
     question.positive_choices = list(data.positive_choices)
+    question.negative_choices = list(data.negative_choices)
+    question.report_coverage = data.report_coverage
     question.show_if_question = condition
     question.show_if_values = list(data.show_if_values) if condition is not None else []
 
@@ -463,6 +478,7 @@ class ChoiceRow:
     code: str
     label: str
     description: str = ""
+    report_phrase: str = ""  # presentation hint of a single choice's choice
     delete: bool = False
 
 
@@ -500,6 +516,7 @@ def choices_save(*, question: Question, revision: int, language: str, rows: Sequ
                 errors.append(_("Choice “%(code)s” needs an English label.") % {"code": code})
                 continue
             _text_fields(choice, "description", language, row.description, required=False)
+            _text_fields(choice, "report_phrase", language, row.report_phrase, required=False)
             kept.append(choice)
         if errors:
             raise AuthoringInvalid({None: errors})

@@ -20,6 +20,7 @@ from ..forms_authoring import (
     LANGUAGE_NAMES,
     QuestionForm,
     QuestionnaireStartForm,
+    QuestionnaireTextsForm,
     TextsForm,
     choice_formset,
     editing_language,
@@ -197,7 +198,7 @@ def authoring_edit(request: HttpRequest, slug: str, version: int) -> HttpRespons
     """The editor's first panel: the questionnaire's title and description."""
     questionnaire = _questionnaire(slug, version)
     language = _language(request)
-    form = TextsForm.for_object(
+    form = QuestionnaireTextsForm.for_object(
         questionnaire, language=language, revision=questionnaire.revision, data=request.POST or None
     )
     if request.method == "POST" and form.is_valid():
@@ -208,6 +209,7 @@ def authoring_edit(request: HttpRequest, slug: str, version: int) -> HttpRespons
                 language=language,
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
+                annex_title=form.cleaned_data["annex_title"],
             )
         except (AuthoringInvalid, RevisionConflict, QuestionnaireLocked) as error:
             _refused(request, form, error)
@@ -332,7 +334,7 @@ def _question_form(
     if question is not None:
         earlier = questions_before(sections, question_id=question.pk)
         compiled = schema.by_id().get(question.pk)
-        # the report's positive answers: a single choice's choices only
+        # the report's positive and negative answers: a single choice's choices only
         single = compiled is not None and question.type == Question.Type.SINGLE_CHOICE
         positive = [(choice.code, choice.display) for choice in compiled.choices] if single else []
         initial = QuestionForm.initial_for(question, language=language, revision=questionnaire.revision)

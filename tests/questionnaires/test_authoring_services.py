@@ -60,6 +60,9 @@ def data_of(question: Question, **changes) -> QuestionData:
         "report_top": question.report_top,
         "chart_title": question.chart_title_en,
         "positive_choices": question.positive_choices,
+        "negative_choices": question.negative_choices,
+        "report_coverage": question.report_coverage,
+        "report_summary": question.report_summary_en,
         "show_if_question": question.show_if_question,
         "show_if_values": question.show_if_values,
     }
@@ -190,6 +193,8 @@ def test_english_is_required():
         ({"show_if_question": "goals", "show_if_values": ["1"]}, "show_if_question"),  # a later question
         ({"show_if_question": "member", "show_if_values": ["maybe"]}, "show_if_values"),  # no such choice
         ({"show_if_question": "member", "show_if_values": []}, "show_if_values"),
+        ({"negative_choices": ["no"]}, "negative_choices"),  # a long text has no negative choices
+        ({"report_coverage": True}, "report_coverage"),  # nor a shared list
     ],
 )
 def test_invalid_question_edits_are_refused_with_a_clear_error_and_change_nothing(changes, field):
@@ -373,9 +378,7 @@ def test_every_edit_is_refused_on_a_published_version():
 def test_a_shared_list_question_keeps_the_list_and_its_codes():
     questionnaire = draft_create()
     goals = questionnaire.questions.get(code="goals")
-    question_update(
-        question=goals, revision=0, language="en", data=data_of(goals, choice_list=None, max_choices=None)
-    )
+    question_update(question=goals, revision=0, language="en", data=data_of(goals, choice_list=None, max_choices=None))
     goals.refresh_from_db()
     assert goals.choice_list is None
     question_update(
@@ -419,3 +422,46 @@ def test_a_draft_with_a_problem_already_can_still_be_edited_and_fixed():
     why.refresh_from_db()
     question_update(question=why, revision=1, language="en", data=data_of(why, show_if_question=None))
     assert structure_problems(questionnaire) == []
+
+
+def test_report_hints_are_edited_and_checked():
+    questionnaire = draft_create()
+    member = questionnaire.questions.get(code="member")
+    question_update(
+        question=member,
+        revision=0,
+        language="fr",
+        data=data_of(member, label="", negative_choices=["no"], report_summary="Ils sont {choices}."),
+    )
+    goals = questionnaire.questions.get(code="goals")
+    question_update(question=goals, revision=1, language="en", data=data_of(goals, report_coverage=True))
+    questionnaire_texts_update(
+        questionnaire=questionnaire, revision=2, language="en", title="Survey", description="", annex_title="Annex"
+    )
+    hints = schema_build(questionnaire).question("member").hints
+    assert (hints.positive, hints.negative, hints.summaries["fr"]) == (("yes",), ("no",), "Ils sont {choices}.")
+    assert schema_build(questionnaire).question("goals").hints.coverage
+    questionnaire.refresh_from_db()
+    assert schema_build(questionnaire).annex_titles["en"] == "Annex"
+    with pytest.raises(AuthoringInvalid) as refused:
+        question_update(question=member, revision=3, language="en", data=data_of(member, negative_choices=["yes"]))
+    assert "negative_choices" in refused.value.errors  # "yes" is positive already
+
+    yes = member.own_choices.get(code="yes")
+    choices_save(
+        question=member,
+        revision=3,
+        language="en",
+        rows=[
+            ChoiceRow(
+                id=choice.pk,
+                code=choice.code,
+                label=choice.label_en,
+                report_phrase="are members" if choice == yes else "",
+            )
+            for choice in member.own_choices.order_by("position")
+        ],
+    )
+    copy = questionnaire_copy(source=questionnaire)
+    assert copy.annex_title_en == "Annex"
+    assert copy.questions.get(code="member").own_choices.get(code="yes").report_phrase_en == "are members"
