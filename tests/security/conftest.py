@@ -144,7 +144,7 @@ def db_fingerprint() -> dict[str, object]:
         ),
         "passwords": sorted(User.objects.values_list("id", "password")),
         "groups": User.groups.through.objects.aggregate(n=Count("id"), last=Max("id")),
-        # the editor bumps a questionnaire's revision on every edit; copies add rows
+        # questionnaire files and copies add rows; the editor bumps a questionnaire's revision on every edit
         "questionnaires": Questionnaire.objects.aggregate(
             n=Count("id"), last=Max("id"), revisions=Sum("revision"), published=Max("published_at")
         ),
