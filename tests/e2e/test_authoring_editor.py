@@ -26,9 +26,10 @@ def login(page, server_url: str, next_url: str) -> None:
 def test_editor_in_a_browser(server, page, demo):
     source = demo.questionnaire
     login(page, server.url, "/questionnaires/")
-    page.get_by_role("button", name=f"New version from version {source.version}").first.click()
-    draft = Questionnaire.objects.get(slug=source.slug, version=source.version + 1)
-    page.wait_for_url(re.compile(rf"/questionnaires/{source.slug}/v{draft.version}/edit/$"))
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"New version from version {source.version}", exact=True).click()
+    draft = Questionnaire.objects.filter(slug=source.slug).order_by("-version").first()
+    assert page.url.endswith(f"/questionnaires/{source.slug}/v{draft.version}/edit/")
     page.screenshot(path=str(SCREENSHOTS / "authoring-editor.png"), full_page=True)
 
     # a condition picked, never typed: choosing the earlier question shows its choices
