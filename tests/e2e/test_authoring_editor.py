@@ -5,8 +5,6 @@ scrolls sideways). Screenshots for docs/authoring.md go to var/screenshots/."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from questionnaires.models import Questionnaire
