@@ -468,3 +468,12 @@ def test_review_names_the_item_fields_that_need_attention(survey, iscm, focal_po
     assert "Effective practices of your ISCM, item 2: Description: This field is required." in text
     assert schema.error_label("practices-x-practice_title") == "practices-x-practice_title"
     assert schema.error_label("name") == "Your name"
+
+
+def test_a_copy_of_the_questionnaire_keeps_its_lists(survey):
+    from questionnaires.services_authoring import questionnaire_copy
+
+    copy = questionnaire_copy(source=survey.questionnaire, slug="practices-copy", title_en="Copy")
+    question = questionnaire_schema(copy).question("practices")
+    assert [field.code for field in question.items][:2] == ["practice_title", "practice_description"]
+    assert not Question.objects.filter(questionnaire=copy, item_of__questionnaire=survey.questionnaire).exists()

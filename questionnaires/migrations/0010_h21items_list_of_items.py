@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0008_h13_report_hints'),
+        ('questionnaires', '0009_h14a_questionnaire_revision'),
     ]
 
     operations = [
