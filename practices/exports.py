@@ -6,19 +6,27 @@ quote prefix in the workbook (questionnaires.xlsx_io)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import logging
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
 from questionnaires.csv_io import BOM, csv_download_response, csv_safe
+from questionnaires.models import ActivityEvent, Campaign
+from questionnaires.services_activity import activity_record
 from questionnaires.xlsx_io import SPOOL_BYTES, XLSX_CONTENT_TYPE, _Cells, _finish_sheet, _setup_sheet
 
 from .models import Practice
+from .selectors import PracticeFilters
+
+security_logger = logging.getLogger("iscm.security")
 
 COLUMNS = [
     "id",
@@ -70,25 +78,70 @@ def _filename(extension: str) -> str:
     return f"practices-{timezone.now():%Y%m%d}.{extension}"
 
 
-def _csv_chunks(practices: QuerySet[Practice]) -> Iterator[str]:
+User = AbstractBaseUser | AnonymousUser
+
+
+def export_log(*, user: User, filters: PracticeFilters, export_format: str, rows: int, complete: bool = True) -> None:
+    """Who exported which part of the library, in which format, how many rows: in the activity log (like
+    the responses' exports) and the security log. The filters are named, the search words are not."""
+    named = [
+        f"{name}={'…' if name == 'q' else value}"
+        for name, value in dataclasses.asdict(filters).items()
+        if value not in ("", None)
+    ]
+    campaign = Campaign.objects.filter(slug=filters.campaign).first() if filters.campaign else None
+    activity_record(
+        kind=ActivityEvent.Kind.EXPORT,
+        actor=user,
+        campaign=campaign,
+        detail=(
+            f"practices ({export_format}), {rows} rows{'' if complete else ', interrupted'}"
+            f"{', filters ' + ' '.join(named) if named else ''}, via web"
+        ),
+    )
+    security_logger.info(
+        "practices exported" if complete else "practices export interrupted",
+        extra={
+            "event": "practices_export",
+            "user": user.pk if user.is_authenticated else None,
+            "format": export_format,
+            "rows": rows,
+            "filters": named,
+            "complete": complete,
+        },
+    )
+
+
+def _csv_chunks(practices: QuerySet[Practice], *, user: User, filters: PracticeFilters) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    yield BOM + buffer.getvalue()
-    for row in practice_rows(practices):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(
-            [csv_safe(value) if column in TEXT_COLUMNS else value for column, value in zip(COLUMNS, row, strict=True)]
-        )
-        yield buffer.getvalue()
+    rows, complete = 0, False
+    try:
+        yield BOM + buffer.getvalue()
+        for row in practice_rows(practices):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(
+                [
+                    csv_safe(value) if column in TEXT_COLUMNS else value
+                    for column, value in zip(COLUMNS, row, strict=True)
+                ]
+            )
+            rows += 1
+            yield buffer.getvalue()
+        complete = True
+    finally:  # once the stream ends, or the client abandons it
+        export_log(user=user, filters=filters, export_format="csv", rows=rows, complete=complete)
 
 
-def practices_csv_response(practices: QuerySet[Practice]) -> StreamingHttpResponse:
-    return csv_download_response(_csv_chunks(practices), _filename("csv"))
+def practices_csv_response(
+    practices: QuerySet[Practice], *, user: User, filters: PracticeFilters
+) -> StreamingHttpResponse:
+    return csv_download_response(_csv_chunks(practices, user=user, filters=filters), _filename("csv"))
 
 
-def practices_xlsx_response(practices: QuerySet[Practice]) -> FileResponse:
+def practices_xlsx_response(practices: QuerySet[Practice], *, user: User, filters: PracticeFilters) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("practices")
     _setup_sheet(sheet, WIDTHS)
@@ -101,6 +154,7 @@ def practices_xlsx_response(practices: QuerySet[Practice]) -> FileResponse:
         )
         rows += 1
     _finish_sheet(sheet, len(COLUMNS), rows)
+    export_log(user=user, filters=filters, export_format="xlsx", rows=rows - 1)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - FileResponse closes it
     workbook.save(out)
     out.seek(0)

@@ -143,8 +143,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404(_("No such format."))
     if fmt == "xlsx":
-        return exports.practices_xlsx_response(practices)
-    return exports.practices_csv_response(practices)
+        return exports.practices_xlsx_response(practices, user=request.user, filters=filters)
+    return exports.practices_csv_response(practices, user=request.user, filters=filters)
 
 
 @coordinator_only
