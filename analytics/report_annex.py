@@ -134,7 +134,7 @@ def _by_iscm(quoted: dict[str, Any], data: dict[str, Any], *, unsplit_only: bool
                 if (iscm["acronym"], answer["code"]) not in split:
                     answers.append(answer)
                 elif answer["code"] in by_question:
-                    answers.append(by_question.pop(answer["code"]))
+                    answers.append({**by_question.pop(answer["code"]), "question": answer["question"]})
             answers += by_question.values()  # practices of questions the annex does not quote
         iscm["answers"] = answers
     return [iscm for iscm in iscms if iscm["answers"] or not unsplit_only]
