@@ -12,16 +12,25 @@ import logging
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
 from questionnaires.csv_io import BOM, csv_download_response, csv_safe
-from questionnaires.models import ActivityEvent, Campaign
+from questionnaires.models import ActivityEvent, Campaign, Response
 from questionnaires.services_activity import activity_record
-from questionnaires.xlsx_io import SPOOL_BYTES, XLSX_CONTENT_TYPE, _Cells, _finish_sheet, _setup_sheet
+from questionnaires.xlsx_io import (
+    SPOOL_BYTES,
+    XLSX_CONTENT_TYPE,
+    PracticesSheet,
+    _Cells,
+    _finish_sheet,
+    _setup_sheet,
+)
 
 from .models import Practice
 from .selectors import PracticeFilters
@@ -162,3 +171,67 @@ def practices_xlsx_response(practices: QuerySet[Practice], *, user: User, filter
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- The campaign workbook's `practices` sheet (questionnaires.xlsx_io, registered in apps.py) -----------
+
+WORKBOOK_COLUMNS = [
+    "iscm",
+    "iscm_name",
+    "region",
+    "type",
+    "campaign",
+    "question",
+    "position",
+    "title",
+    "text",
+    "year",
+    "gcm_objectives",
+    "sdgs",
+    "link",
+    "language",
+    "published_at",
+    "practice_url",
+    "source_answer_url",
+]
+WORKBOOK_WIDTHS = [12, 40, 20, 10, 24, 20, 8, 50, 80, 8, 18, 14, 30, 8, 20, 40, 40]
+
+
+def _workbook_rows(practices: QuerySet[Practice]) -> Iterator[list[object]]:
+    for practice in practices:
+        yield [
+            practice.iscm.acronym,
+            practice.iscm.name,
+            practice.iscm.region,
+            practice.iscm.type,
+            practice.campaign.slug,
+            practice.source_question.code if practice.source_question else "",
+            practice.position,
+            practice.title,
+            practice.description,
+            practice.year,
+            _codes(practice.gcm_objectives.all()),
+            _codes(practice.sdgs.all()),
+            practice.link,
+            practice.language,
+            practice.published_at.isoformat() if practice.published_at else "",
+            settings.SITE_URL + reverse("practices:detail", args=[practice.pk]),
+            # the split page shows the original answer, untouched, next to the practices taken from it
+            settings.SITE_URL + reverse("practices:split", args=[practice.source_answer_id])
+            if practice.source_answer_id
+            else "",
+        ]
+
+
+def workbook_practices(campaign: Campaign, responses: QuerySet[Response]) -> PracticesSheet | None:
+    """The practice records of the exported responses' ISCMs (published or not: the workbook is for the
+    people who read every response), or None when the campaign has none. One query, four with records."""
+    if not Practice.objects.filter(campaign=campaign).exists():
+        return None
+    practices = (
+        Practice.objects.filter(campaign=campaign, iscm_id__in=responses.values("iscm_id"))
+        .select_related("iscm", "campaign", "source_question")
+        .prefetch_related("gcm_objectives", "sdgs")
+        .order_by("iscm__acronym", "source_question__position", "position", "id")
+    )
+    return PracticesSheet(WORKBOOK_COLUMNS, WORKBOOK_WIDTHS, _workbook_rows(practices))
