@@ -94,7 +94,8 @@ def _practice_entry(practice: dict[str, Any], *, with_iscm: bool) -> dict[str, A
         "iscm": practice["iscm_name"] if with_iscm else "",
         "blocks": text_blocks(practice["description"]),
         "tags": tags_line(practice),
-        "link": practice["link"],
+        # a web address only: whatever else a link field holds (javascript:…) is never made a link
+        "link": practice["link"] if practice["link"].lower().startswith(("http://", "https://")) else "",
     }
 
 

@@ -19,6 +19,7 @@ from analytics.report_render import document_html
 from practices.services import PracticeData, practice_publish, practices_create_from_answer
 from questionnaires.definitions import reference_lists_load
 from questionnaires.models import Answer, Campaign
+from tests.report.conftest import XSS_IMG, XSS_SCRIPT
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +224,19 @@ def test_publishing_a_practice_discards_the_report_files(client, coordinator, wi
     hidden = Practice.objects.get(title="Hidden")
     practice_publish(practice=hidden, user=coordinator, published=True)
     assert not ReportFile.objects.filter(campaign=campaign).exists()
+
+
+def test_hostile_practices_show_as_text_and_only_web_links_are_links(client, coordinator, with_practices):
+    from practices.models import Practice
+
+    practice = Practice.objects.get(title="Regular meetings")
+    Practice.objects.filter(pk=practice.pk).update(
+        title=f"Meetings {XSS_SCRIPT}", description=f"- {XSS_IMG}", link="javascript:alert(1)"
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("analytics:report", kwargs={"slug": with_practices.campaign.slug})).content.decode()
+    assert XSS_SCRIPT not in page and "<img src=x" not in page and "javascript:alert" not in page
+    assert "Meetings &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    Practice.objects.filter(pk=practice.pk).update(link="https://example.org/practice")
+    page = client.get(reverse("analytics:report", kwargs={"slug": with_practices.campaign.slug})).content.decode()
+    assert '<a href="https://example.org/practice" rel="noopener noreferrer">' in page
