@@ -89,8 +89,11 @@ def tags_line(practice: dict[str, Any]) -> str:
 def _practice_entry(practice: dict[str, Any], *, with_iscm: bool) -> dict[str, Any]:
     from .report import text_blocks  # report.py imports this module
 
+    # A proposed title is the text's first sentence: printed again above the text it would only repeat it.
+    title = practice["title"]
+    repeated = practice["description"].lstrip().startswith(title.rstrip("…").rstrip())
     return {
-        "title": practice["title"],
+        "title": "" if repeated else title,
         "iscm": practice["iscm_name"] if with_iscm else "",
         "blocks": text_blocks(practice["description"]),
         "tags": tags_line(practice),

@@ -297,10 +297,13 @@ def render_docx(report: dict[str, Any], images: dict[str, bytes]) -> bytes:
 
     def practices(items: list[dict[str, Any]]) -> None:
         for practice in items:
-            title = paragraph("")
-            title.add_run(practice["title"]).bold = True
-            if practice["iscm"]:
-                title.add_run(f" — {practice['iscm']}")
+            if practice["title"]:
+                title = paragraph("")
+                title.add_run(practice["title"]).bold = True
+                if practice["iscm"]:
+                    title.add_run(f" — {practice['iscm']}")
+            elif practice["iscm"]:
+                paragraph("").add_run(practice["iscm"]).bold = True
             blocks(practice["blocks"])
             line = " · ".join(part for part in (practice["tags"], practice["link"]) if part)
             if line:

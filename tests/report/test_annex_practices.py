@@ -31,7 +31,7 @@ def _practice(iscm, question, title, gcm=(), sdg=(), year=2023, question_label="
         "question": question,
         "question_label": question_label,
         "title": title,
-        "description": f"{title} in detail.",
+        "description": f"What was done: {title.lower()}.",
         "year": year,
         "link": "",
         "gcm": [{"code": code, "label": f"Objective title {code}"} for code in gcm],
@@ -91,12 +91,24 @@ def test_by_iscm_a_split_answer_becomes_its_published_practices():
     assert a["answers"][0]["blocks"] == [{"kind": "paragraph", "lines": ["Hello."]}]  # not split: quoted
     (practice,) = a["answers"][1]["practices"]
     assert practice["title"] == "Data exchange" and practice["tags"] == "2023 · GCM objectives 1, 23 · SDGs 17"
-    assert practice["blocks"] == [{"kind": "paragraph", "lines": ["Data exchange in detail."]}]
+    assert practice["blocks"] == [{"kind": "paragraph", "lines": ["What was done: data exchange."]}]
     assert [p["title"] for p in a["answers"][2]["practices"]] == ["Listed practice"]
     # B's answer was split but none of its practices is published: neither quoted nor shown
     assert b["answers"] == []
     assert c["name"] == "Dialogue C" and c["answers"][0]["question"] == "Effective practices"
     assert annex["unpublished"] == 1 and annex["grouping"] == "iscm"
+
+
+def test_a_title_that_is_the_texts_first_sentence_is_not_printed_again():
+    practice = {**_practice("A", "practices", "x"), "title": "We met often", "description": "We met often. It helped."}
+    annex = annex_with_practices(_data("gcm", [practice]), QUOTED)
+    (entry,) = annex["groups"][0]["practices"]
+    assert entry["title"] == "" and entry["iscm"] == "Dialogue A"
+    practice["title"] = "We met often, and the…"  # a long first sentence, cut
+    practice["description"] = "We met often, and the meetings helped."
+    assert (
+        annex_with_practices(_data("iscm", [practice]), QUOTED)["iscms"][0]["answers"][1]["practices"][0]["title"] == ""
+    )
 
 
 def test_by_objective_each_practice_under_each_of_its_objectives_then_the_untagged_then_the_other_answers():
