@@ -100,7 +100,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             },
             **selectors.tag_choices(),
         )
-    return render(request, "practices/detail.html", {"practice": practice, "form": form, "can_manage": can_manage})
+    close = None
+    if can_manage and semantic.available():
+        named = (form.initial["gcm"], form.initial["sdg"])
+        (close,) = semantic.close_in_meaning([f"{practice.title}. {practice.description}"], named=[named])
+    return render(
+        request,
+        "practices/detail.html",
+        {"practice": practice, "form": form, "can_manage": can_manage, "close": close},
+    )
 
 
 @coordinator_only

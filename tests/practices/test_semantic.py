@@ -112,3 +112,17 @@ def test_the_real_model_ranks_objectives_by_meaning(settings):
         cases, "gcm", rank=lambda texts, kind: [[c for c, _s in r] for r in semantic.rank(texts, kind)], top=3
     )
     assert result.hits >= 7  # docs/practices.md: 7 of 9 on CPU
+
+
+def test_the_practice_page_offers_them_to_coordinators_only(library, coordinator, observer, settings, monkeypatch):
+    settings.PRACTICES_SEMANTIC_SUGGESTIONS = True
+    monkeypatch.setattr(semantic, "_installed", lambda: True)
+    ranking = {"gcm": ["23", "1", "2"], "sdg": ["8", "10", "17"]}
+    monkeypatch.setattr(semantic, "rank", lambda texts, kind: [[(code, 0.5) for code in ranking[kind]] for _ in texts])
+    url = reverse("practices:detail", args=[library.practices["MIDSA"].pk])  # tagged GCM 1, 23 and SDG 8
+    client = Client()
+    client.force_login(coordinator)
+    page = " ".join(client.get(url).content.decode().split())
+    assert "Close in meaning (not ticked): GCM objectives 2 · SDGs 10, 17</p>" in page
+    client.force_login(observer)
+    assert "Close in meaning" not in client.get(url).content.decode()
