@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
 
 from questionnaires.csv_io import BOM, csv_download_response, csv_safe
 from questionnaires.models import ActivityEvent, Campaign, Response
@@ -151,6 +150,8 @@ def practices_csv_response(
 
 
 def practices_xlsx_response(practices: QuerySet[Practice], *, user: User, filters: PracticeFilters) -> FileResponse:
+    from openpyxl import Workbook  # here, not at start-up: apps.py imports this module (workbook source)
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("practices")
     _setup_sheet(sheet, WIDTHS)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0007_activity_event'),
+        ('questionnaires', '0008_h13_report_hints'),
     ]
 
     operations = [
