@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from practices.models import Practice
 from questionnaires.models import Campaign, Choice
@@ -80,9 +81,9 @@ def tags_line(practice: dict[str, Any]) -> str:
     gcm = [tag["code"] for tag in practice["gcm"]]
     sdg = [tag["code"] for tag in practice["sdg"]]
     if gcm:
-        parts.append(_("GCM objectives %(list)s") % {"list": ", ".join(gcm)})
+        parts.append(ngettext("GCM objective %(list)s", "GCM objectives %(list)s", len(gcm)) % {"list": ", ".join(gcm)})
     if sdg:
-        parts.append(_("SDGs %(list)s") % {"list": ", ".join(sdg)})
+        parts.append(ngettext("SDG %(list)s", "SDGs %(list)s", len(sdg)) % {"list": ", ".join(sdg)})
     return " · ".join(parts)
 
 

@@ -123,6 +123,6 @@ def test_the_practice_page_offers_them_to_coordinators_only(library, coordinator
     client = Client()
     client.force_login(coordinator)
     page = " ".join(client.get(url).content.decode().split())
-    assert "Close in meaning (not ticked): GCM objectives 2 · SDGs 10, 17</p>" in page
+    assert "Close in meaning (not ticked): GCM objective 2 · SDGs 10, 17</p>" in page
     client.force_login(observer)
     assert "Close in meaning" not in client.get(url).content.decode()

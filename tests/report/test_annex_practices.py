@@ -90,7 +90,7 @@ def test_by_iscm_a_split_answer_becomes_its_published_practices():
     assert [answer["question"] for answer in a["answers"]] == ["Message", "Practices", "Practices (list)"]
     assert a["answers"][0]["blocks"] == [{"kind": "paragraph", "lines": ["Hello."]}]  # not split: quoted
     (practice,) = a["answers"][1]["practices"]
-    assert practice["title"] == "Data exchange" and practice["tags"] == "2023 · GCM objectives 1, 23 · SDGs 17"
+    assert practice["title"] == "Data exchange" and practice["tags"] == "2023 · GCM objectives 1, 23 · SDG 17"
     assert practice["blocks"] == [{"kind": "paragraph", "lines": ["What was done: data exchange."]}]
     assert [p["title"] for p in a["answers"][2]["practices"]] == ["Listed practice"]
     # B's answer was split but none of its practices is published: neither quoted nor shown
@@ -160,7 +160,7 @@ def with_practices(answered, coordinator):
 def test_the_draft_shows_the_published_practices_only_and_offers_the_grouping(client, coordinator, with_practices):
     client.force_login(coordinator)
     page = client.get(reverse("analytics:report", kwargs={"slug": with_practices.campaign.slug})).content.decode()
-    assert "Regular meetings" in page and "2023 · GCM objectives 1, 23 · SDGs 17" in page
+    assert "Regular meetings" in page and "2023 · GCM objectives 1, 23 · SDG 17" in page
     assert "Draft idea" not in page and "Hidden" not in page and "We meet." not in page
     assert 'id="report-annex-form"' in page
     assert "2 practices of this campaign are not published: the annex leaves them out." in page
