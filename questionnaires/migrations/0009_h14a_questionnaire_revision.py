@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='report_annex',
-            field=models.CharField(choices=[('iscm', 'By ISCM'), ('gcm', 'By GCM objective')], default='iscm', max_length=4),
+            model_name='questionnaire',
+            name='revision',
+            field=models.PositiveIntegerField(default=0, help_text='Bumped on every edit; optimistic locking.'),
         ),
     ]
