@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('practices', '0001_initial'),
-        ('questionnaires', '0010_h21items_list_of_items'),
+        ('questionnaires', '0011_h21items_list_of_items'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0009_h14a_questionnaire_revision'),
+        ('questionnaires', '0010_h21lib_campaign_report_annex'),
     ]
 
     operations = [
