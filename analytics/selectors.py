@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from questionnaires.models import Answer, Campaign, Invitation, Iscm, Question, Response
 from questionnaires.schema import QuestionnaireSchema, questionnaire_schema
 
-from .models import CampaignStats, ChoiceAggregate
+from .models import CampaignStats, ChoiceAggregate, ChoiceCell
 from .numbers import percent
 
 _RESPONDED = ", ".join(f"'{status}'" for status in Response.RESPONDED)
@@ -85,6 +85,101 @@ LEFT JOIN per_question pq ON pq.question_id = o.question_id
 """
 
 
+# The same figures per (region, ISCM type) cell: what the rebuild stores in `ChoiceCell`. Every cell of
+# the campaign's invited or responding ISCMs gets a row per choice, zero counts included, so that a
+# response's writes always find the rows of its cell to move. `selections` is the sum of the cell's picks.
+_OPTIONS_SQL = """
+    SELECT q.id AS question_id, c.id AS choice_id
+    FROM questionnaires_question q
+    JOIN questionnaires_choice c
+      ON c.choice_list_id = q.choice_list_id OR (q.choice_list_id IS NULL AND c.question_id = q.id)
+    WHERE q.questionnaire_id = %(questionnaire)s
+      AND q.type IN ('single_choice', 'multiple_choice')
+"""
+CELL_COUNTS_SQL = f"""
+WITH responded AS (
+    SELECT r.id, i.region, i.type AS iscm_type
+    FROM questionnaires_response r
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id
+    WHERE r.campaign_id = %(campaign)s
+      AND r.status IN ({_RESPONDED})
+),
+cells AS (
+    SELECT i.region, i.type AS iscm_type
+    FROM questionnaires_invitation v
+    JOIN questionnaires_iscm i ON i.id = v.iscm_id
+    WHERE v.campaign_id = %(campaign)s
+    UNION
+    SELECT region, iscm_type FROM responded
+),
+picked AS (
+    SELECT ac.question_id, ac.choice_id, responded.region, responded.iscm_type, COUNT(*) AS count
+    FROM questionnaires_answerchoice ac
+    JOIN responded ON responded.id = ac.response_id
+    GROUP BY ac.question_id, ac.choice_id, responded.region, responded.iscm_type
+),
+per_response AS (
+    SELECT ac.question_id, responded.region, responded.iscm_type
+    FROM questionnaires_answerchoice ac
+    JOIN responded ON responded.id = ac.response_id
+    GROUP BY ac.question_id, ac.response_id, responded.region, responded.iscm_type
+),
+bases AS (
+    SELECT question_id, region, iscm_type, COUNT(*) AS base
+    FROM per_response
+    GROUP BY question_id, region, iscm_type
+),
+selected AS (
+    SELECT question_id, region, iscm_type, SUM(count) AS selections
+    FROM picked
+    GROUP BY question_id, region, iscm_type
+)
+SELECT o.question_id,
+       o.choice_id,
+       cells.region,
+       cells.iscm_type,
+       COALESCE(p.count, 0) AS count,
+       COALESCE(b.base, 0) AS base,
+       COALESCE(s.selections, 0) AS selections
+FROM ({_OPTIONS_SQL}) o
+CROSS JOIN cells
+LEFT JOIN picked p
+  ON p.question_id = o.question_id AND p.choice_id = o.choice_id
+ AND p.region = cells.region AND p.iscm_type = cells.iscm_type
+LEFT JOIN bases b ON b.question_id = o.question_id AND b.region = cells.region AND b.iscm_type = cells.iscm_type
+LEFT JOIN selected s
+  ON s.question_id = o.question_id AND s.region = cells.region AND s.iscm_type = cells.iscm_type
+"""
+
+# The figures of a selection (all ISCMs, a region, a type, or both) as sums of the stored cells, in the
+# shape of CHOICE_COUNTS_SQL (every choice a row, ranks by count): a few hundred rows read, whatever the
+# number of responses.
+CELL_TOTALS_SQL = f"""
+SELECT o.question_id,
+       o.choice_id,
+       COALESCE(t.count, 0) AS count,
+       COALESCE(t.base, 0) AS base,
+       COALESCE(t.selections, 0) AS selections,
+       RANK() OVER (PARTITION BY o.question_id ORDER BY COALESCE(t.count, 0) DESC) AS rank
+FROM ({_OPTIONS_SQL}) o
+LEFT JOIN (
+    SELECT question_id, choice_id, SUM(count) AS count, SUM(base) AS base, SUM(selections) AS selections
+    FROM {ChoiceCell._meta.db_table}
+    WHERE campaign_id = %(campaign)s
+      AND (%(region)s = '' OR region = %(region)s)
+      AND (%(iscm_type)s = '' OR iscm_type = %(iscm_type)s)
+    GROUP BY question_id, choice_id
+) t ON t.question_id = o.question_id AND t.choice_id = o.choice_id
+"""  # noqa: S608 - the table name is ours
+
+
+def _fetch_dicts(sql: str, params: dict[str, object]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def choice_counts_params(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> dict[str, object]:
     return {
         "campaign": campaign.pk,
@@ -96,10 +191,17 @@ def choice_counts_params(campaign: Campaign, *, region: str = "", iscm_type: str
 
 def choice_counts_live(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, int]]:
     """CHOICE_COUNTS_SQL run now (one query): the rows a recompute would store, for any subset."""
-    with connection.cursor() as cursor:
-        cursor.execute(CHOICE_COUNTS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return _fetch_dicts(CHOICE_COUNTS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
+
+
+def cell_counts_live(campaign: Campaign) -> list[dict[str, Any]]:
+    """CELL_COUNTS_SQL run now (one query): the `ChoiceCell` rows a recompute would store."""
+    return _fetch_dicts(CELL_COUNTS_SQL, choice_counts_params(campaign))
+
+
+def choice_counts_of_cells(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
+    """The figures of a selection summed from the stored cells (one query), in `choice_counts_live`'s shape."""
+    return _fetch_dicts(CELL_TOTALS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
 
 
 def _is_filtered(region: str, iscm_type: str) -> bool:
@@ -159,10 +261,16 @@ def choice_questions_of_counts(campaign: Campaign, rows: list[dict[str, int]]) -
 def _count_rows(
     campaign: Campaign, stats: CampaignStats | None, *, region: str, iscm_type: str
 ) -> tuple[list[dict[str, int]], bool]:
-    """(rows, counted live?): stored rows when unfiltered and computed at least once, else live SQL."""
-    if not _is_filtered(region, iscm_type) and stats is not None and stats.computed_at is not None:
-        rows = ChoiceAggregate.objects.filter(campaign=campaign).order_by()
-        return list(rows.values("question_id", "choice_id", "count", "base", "selections", "rank")), False
+    """(rows, counted live?): unfiltered, the stored rows once computed (flagged stale if they are); for a
+    region or type, the sum of the stored cells while the figures are exact (writes keep them so), else
+    live SQL over the subset (never computed, or a rebuild pending)."""
+    computed = stats is not None and stats.computed_at is not None
+    if not _is_filtered(region, iscm_type):
+        if computed:
+            rows = ChoiceAggregate.objects.filter(campaign=campaign).order_by()
+            return list(rows.values("question_id", "choice_id", "count", "base", "selections", "rank")), False
+    elif computed and not stats.is_stale:
+        return choice_counts_of_cells(campaign, region=region, iscm_type=iscm_type), False
     return choice_counts_live(campaign, region=region, iscm_type=iscm_type), True
 
 
