@@ -85,9 +85,7 @@ LEFT JOIN per_question pq ON pq.question_id = o.question_id
 """
 
 
-# The same figures per (region, ISCM type) cell: what the rebuild stores in `ChoiceCell`. Every cell of
-# the campaign's invited or responding ISCMs gets a row per choice, zero counts included, so that a
-# response's writes always find the rows of its cell to move. `selections` is the sum of the cell's picks.
+# Every (question, choice) of the campaign's questionnaire: the rows every cell stores, zero counts included.
 _OPTIONS_SQL = """
     SELECT q.id AS question_id, c.id AS choice_id
     FROM questionnaires_question q
@@ -96,60 +94,80 @@ _OPTIONS_SQL = """
     WHERE q.questionnaire_id = %(questionnaire)s
       AND q.type IN ('single_choice', 'multiple_choice')
 """
-CELL_COUNTS_SQL = f"""
-WITH responded AS (
-    SELECT r.id, i.region, i.type AS iscm_type
-    FROM questionnaires_response r
+
+# The figures per (region, ISCM type) cell, as two GROUP BYs over the answer rows in one statement:
+# picks per (question, choice, cell), and the responses that answered each question per cell (choice
+# NULL: the base). No CTE and no window, so that PostgreSQL may run it with parallel workers as it does
+# the plain GROUP BY it is measured against (an INSERT … SELECT may not: the rebuild fetches these few
+# hundred rows and writes them itself). Grouping by (question, response) rather than COUNT(DISTINCT),
+# which sorts every answer row.
+CELL_GROUPS_SQL = f"""
+SELECT ac.question_id, ac.choice_id, i.region, i.type AS iscm_type, COUNT(*) AS n
+FROM questionnaires_answerchoice ac
+JOIN questionnaires_response r ON r.id = ac.response_id
+JOIN questionnaires_iscm i ON i.id = r.iscm_id
+WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
+GROUP BY ac.question_id, ac.choice_id, i.region, i.type
+UNION ALL
+SELECT answered.question_id, NULL, answered.region, answered.iscm_type, COUNT(*)
+FROM (
+    SELECT ac.question_id, i.region, i.type AS iscm_type
+    FROM questionnaires_answerchoice ac
+    JOIN questionnaires_response r ON r.id = ac.response_id
     JOIN questionnaires_iscm i ON i.id = r.iscm_id
-    WHERE r.campaign_id = %(campaign)s
-      AND r.status IN ({_RESPONDED})
-),
-cells AS (
-    SELECT i.region, i.type AS iscm_type
-    FROM questionnaires_invitation v
-    JOIN questionnaires_iscm i ON i.id = v.iscm_id
-    WHERE v.campaign_id = %(campaign)s
-    UNION
-    SELECT region, iscm_type FROM responded
-),
-picked AS (
-    SELECT ac.question_id, ac.choice_id, responded.region, responded.iscm_type, COUNT(*) AS count
-    FROM questionnaires_answerchoice ac
-    JOIN responded ON responded.id = ac.response_id
-    GROUP BY ac.question_id, ac.choice_id, responded.region, responded.iscm_type
-),
-per_response AS (
-    SELECT ac.question_id, responded.region, responded.iscm_type
-    FROM questionnaires_answerchoice ac
-    JOIN responded ON responded.id = ac.response_id
-    GROUP BY ac.question_id, ac.response_id, responded.region, responded.iscm_type
-),
-bases AS (
-    SELECT question_id, region, iscm_type, COUNT(*) AS base
-    FROM per_response
-    GROUP BY question_id, region, iscm_type
-),
-selected AS (
-    SELECT question_id, region, iscm_type, SUM(count) AS selections
-    FROM picked
-    GROUP BY question_id, region, iscm_type
-)
-SELECT o.question_id,
-       o.choice_id,
-       cells.region,
-       cells.iscm_type,
-       COALESCE(p.count, 0) AS count,
-       COALESCE(b.base, 0) AS base,
-       COALESCE(s.selections, 0) AS selections
-FROM ({_OPTIONS_SQL}) o
-CROSS JOIN cells
-LEFT JOIN picked p
-  ON p.question_id = o.question_id AND p.choice_id = o.choice_id
- AND p.region = cells.region AND p.iscm_type = cells.iscm_type
-LEFT JOIN bases b ON b.question_id = o.question_id AND b.region = cells.region AND b.iscm_type = cells.iscm_type
-LEFT JOIN selected s
-  ON s.question_id = o.question_id AND s.region = cells.region AND s.iscm_type = cells.iscm_type
+    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
+    GROUP BY ac.question_id, ac.response_id, i.region, i.type
+) answered
+GROUP BY answered.question_id, answered.region, answered.iscm_type
 """
+
+# The cells a campaign stores: the (region, type) of its invited ISCMs and of those that responded.
+CELL_KEYS_SQL = f"""
+SELECT i.region, i.type
+FROM questionnaires_invitation v JOIN questionnaires_iscm i ON i.id = v.iscm_id
+WHERE v.campaign_id = %(campaign)s
+UNION
+SELECT i.region, i.type
+FROM questionnaires_response r JOIN questionnaires_iscm i ON i.id = r.iscm_id
+WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
+"""
+
+CELL_FIELDS = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
+
+
+def cell_counts(campaign: Campaign) -> list[tuple]:
+    """The `ChoiceCell` rows of a campaign counted now (three queries), as tuples of CELL_FIELDS: every
+    (question, choice) in every cell, zero counts included; selections are the cell's picks of the question."""
+    params = choice_counts_params(campaign)
+    picks: dict[tuple, int] = {}
+    bases: dict[tuple, int] = {}
+    selections: dict[tuple, int] = defaultdict(int)
+    with connection.cursor() as cursor:
+        cursor.execute(CELL_GROUPS_SQL, params)
+        for question_id, choice_id, region, iscm_type, n in cursor.fetchall():
+            if choice_id is None:
+                bases[question_id, region, iscm_type] = n
+            else:
+                picks[question_id, choice_id, region, iscm_type] = n
+                selections[question_id, region, iscm_type] += n
+        cursor.execute(CELL_KEYS_SQL, params)
+        cells = sorted(set(cursor.fetchall()))
+        cursor.execute(_OPTIONS_SQL, params)
+        options = cursor.fetchall()
+    return [
+        (
+            question_id,
+            choice_id,
+            region,
+            iscm_type,
+            picks.get((question_id, choice_id, region, iscm_type), 0),
+            bases.get((question_id, region, iscm_type), 0),
+            selections.get((question_id, region, iscm_type), 0),
+        )
+        for question_id, choice_id in options
+        for region, iscm_type in cells
+    ]
+
 
 # The figures of a selection (all ISCMs, a region, a type, or both) as sums of the stored cells, in the
 # shape of CHOICE_COUNTS_SQL (every choice a row, ranks by count): a few hundred rows read, whatever the
@@ -192,11 +210,6 @@ def choice_counts_params(campaign: Campaign, *, region: str = "", iscm_type: str
 def choice_counts_live(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, int]]:
     """CHOICE_COUNTS_SQL run now (one query): the rows a recompute would store, for any subset."""
     return _fetch_dicts(CHOICE_COUNTS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
-
-
-def cell_counts_live(campaign: Campaign) -> list[dict[str, Any]]:
-    """CELL_COUNTS_SQL run now (one query): the `ChoiceCell` rows a recompute would store."""
-    return _fetch_dicts(CELL_COUNTS_SQL, choice_counts_params(campaign))
 
 
 def choice_counts_of_cells(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:

@@ -30,13 +30,14 @@ from iscm_survey.publish import task_publish
 from questionnaires.models import AnswerChoice, Campaign, Invitation, Response
 
 from .models import CampaignStats, ChoiceAggregate, ChoiceCell, ReportFile
-from .selectors import CELL_COUNTS_SQL, CELL_TOTALS_SQL, cell_counts_live, choice_counts_live, choice_counts_params
+from .selectors import CELL_FIELDS, CELL_TOTALS_SQL, cell_counts, choice_counts_live, choice_counts_params
 
 logger = logging.getLogger(__name__)
 
 _AGG = ChoiceAggregate._meta.db_table
 _CELLS = ChoiceCell._meta.db_table
 _PICKS = AnswerChoice._meta.db_table
+_INSERT_ROWS = 500  # rows per INSERT statement (SQLite allows 32,766 parameters per statement)
 
 # A request always moves `requested_at` strictly forward, past both the previous request and the last
 # computation, even when the clocks of two web servers disagree or a transaction that read the clock
@@ -119,22 +120,24 @@ def aggregates_recompute(*, campaign_id: int, force: bool = False) -> bool:
     if stats.computed_at and stats.computed_at > stamp:  # forced again: keep computed_at from going back
         stamp = stats.computed_at
 
-    # The cells from the answer rows (one pass of GROUP BYs), then the totals as sums of the cells.
+    # The cells counted from the answer rows, then the totals as sums of the cells.
+    rows = cell_counts(campaign)
     ChoiceCell.objects.filter(campaign=campaign).delete()
     ChoiceAggregate.objects.filter(campaign=campaign).delete()
-    params = choice_counts_params(campaign)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_CELLS} (campaign_id, question_id, choice_id, region, iscm_type, count, base, selections) "
-            f"SELECT %(campaign)s, question_id, choice_id, region, iscm_type, count, base, selections "
-            f"FROM ({CELL_COUNTS_SQL}) t",
-            params,
-        )
+        row_sql = f"({', '.join(['%s'] * (len(CELL_FIELDS) + 1))})"
+        for start in range(0, len(rows), _INSERT_ROWS):  # choices × cells: a few thousand rows at most
+            chunk = rows[start : start + _INSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {_CELLS} (campaign_id, {', '.join(CELL_FIELDS)}) "  # noqa: S608 - names are ours
+                f"VALUES {', '.join([row_sql] * len(chunk))}",
+                [value for row in chunk for value in (campaign.pk, *row)],
+            )
         cursor.execute(
             f"INSERT INTO {_AGG} (campaign_id, question_id, choice_id, count, base, selections, rank) "
             f"SELECT %(campaign)s, question_id, choice_id, count, base, selections, rank "
             f"FROM ({CELL_TOTALS_SQL}) t",
-            params,
+            choice_counts_params(campaign),
         )
     CampaignStats.objects.filter(pk=stats.pk).update(
         invited=Invitation.objects.filter(campaign=campaign).count(),
@@ -278,9 +281,8 @@ def aggregates_differences(*, campaign_id: int) -> int:
     }
     live = {(row["question_id"], row["choice_id"]): row for row in choice_counts_live(campaign)}
     differences = sum(1 for key in stored.keys() | live.keys() if stored.get(key) != live.get(key))
-    names = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
-    stored_cells = {row[:4]: row[4:] for row in ChoiceCell.objects.filter(campaign=campaign).values_list(*names)}
-    live_cells = {row[:4]: row[4:] for row in (tuple(row[n] for n in names) for row in cell_counts_live(campaign))}
+    stored_cells = {row[:4]: row[4:] for row in ChoiceCell.objects.filter(campaign=campaign).values_list(*CELL_FIELDS)}
+    live_cells = {row[:4]: row[4:] for row in cell_counts(campaign)}
     cells = stored_cells.keys() | live_cells.keys()
     differences += sum(1 for cell in cells if stored_cells.get(cell) != live_cells.get(cell))
     stats = CampaignStats.objects.filter(campaign=campaign).first()
