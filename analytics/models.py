@@ -69,6 +69,25 @@ class ChoiceCell(models.Model):
         return f"{self.question_id}/{self.choice_id} {self.region} {self.iscm_type}: {self.count}/{self.base}"
 
 
+class TextCell(models.Model):
+    """Responding ISCMs of one (region, ISCM type) cell with a non-empty answer to a text question: what the
+    dashboard shows beside each text question, summed over the cells a filter selects."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="text_cells")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    region = models.CharField(max_length=100)
+    iscm_type = models.CharField(max_length=10)
+    answers = models.PositiveIntegerField(help_text="Responded responses of the cell that answered the question.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "question", "region", "iscm_type"], name="text_cell_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} {self.region} {self.iscm_type}: {self.answers}"
+
+
 class CampaignStats(models.Model):
     """Freshness of a campaign's aggregates: `requested_at > computed_at` means stale."""
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from questionnaires.models import Answer, Campaign, Invitation, Iscm, Question, Response
 from questionnaires.schema import QuestionnaireSchema, questionnaire_schema
 
-from .models import CampaignStats, ChoiceAggregate, ChoiceCell
+from .models import CampaignStats, ChoiceAggregate, ChoiceCell, TextCell
 from .numbers import percent
 
 _RESPONDED = ", ".join(f"'{status}'" for status in Response.RESPONDED)
@@ -100,8 +100,7 @@ _OPTIONS_SQL = """
 # that a response's writes always find the rows of its cell to move. Two GROUP BYs over the answer rows:
 # picks per (question, choice, cell), and (question, response) pairs for the bases (rather than
 # COUNT(DISTINCT), which sorts every answer row); selections are the sum of the cell's picks.
-CELL_COUNTS_SQL = f"""
-WITH cell_keys AS (
+_CELL_KEYS_SQL = f"""
     SELECT i.region, i.type AS iscm_type
     FROM questionnaires_invitation v
     JOIN questionnaires_iscm i ON i.id = v.iscm_id
@@ -111,7 +110,9 @@ WITH cell_keys AS (
     FROM questionnaires_response r
     JOIN questionnaires_iscm i ON i.id = r.iscm_id
     WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
-),
+"""
+CELL_COUNTS_SQL = f"""
+WITH cell_keys AS ({_CELL_KEYS_SQL}),
 -- a number per cell, so that the answer rows are grouped by integers (grouping them by the region's
 -- text sorted 260,000 rows by collation, twice, at 10,000 responses)
 cells AS (
@@ -159,11 +160,39 @@ LEFT JOIN selected s ON s.question_id = o.question_id AND s.cell = cells.cell
 
 CELL_FIELDS = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
 
+_TEXT_TYPES = ", ".join(f"'{kind}'" for kind in Question.TEXT_TYPES)
+
+# Non-empty answers to each text question per cell, zero counts included: what the rebuild stores in
+# `TextCell` (the dashboard's "n answers" beside each text question, for any filter).
+TEXT_COUNTS_SQL = f"""
+SELECT q.id AS question_id, cells.region, cells.iscm_type, COALESCE(t.answers, 0) AS answers
+FROM questionnaires_question q
+CROSS JOIN ({_CELL_KEYS_SQL}) cells
+LEFT JOIN (
+    SELECT a.question_id, i.region, i.type AS iscm_type, COUNT(*) AS answers
+    FROM questionnaires_answer a
+    JOIN questionnaires_response r ON r.id = a.response_id
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id
+    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED}) AND a.text <> ''
+    GROUP BY a.question_id, i.region, i.type
+) t ON t.question_id = q.id AND t.region = cells.region AND t.iscm_type = cells.iscm_type
+WHERE q.questionnaire_id = %(questionnaire)s AND q.type IN ({_TEXT_TYPES})
+"""
+
+TEXT_CELL_FIELDS = ("question_id", "region", "iscm_type", "answers")
+
 
 def cell_counts(campaign: Campaign) -> list[tuple]:
     """CELL_COUNTS_SQL run now (one query): the `ChoiceCell` rows a rebuild would store, as CELL_FIELDS."""
     with connection.cursor() as cursor:
         cursor.execute(CELL_COUNTS_SQL, choice_counts_params(campaign))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def text_cell_counts(campaign: Campaign) -> list[tuple]:
+    """TEXT_COUNTS_SQL run now (one query): the `TextCell` rows a rebuild would store, as TEXT_CELL_FIELDS."""
+    with connection.cursor() as cursor:
+        cursor.execute(TEXT_COUNTS_SQL, choice_counts_params(campaign))
         return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -490,17 +519,27 @@ def aggregates_freshness(campaign: Campaign) -> dict[str, Any]:
 
 
 def _text_answer_counts(
-    campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str
+    campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str, stored: bool = False
 ) -> dict[int, int]:
-    rows = (
-        Answer.objects.filter(
-            response__in=_responded(campaign, region=region, iscm_type=iscm_type),
-            question_id__in=question_ids,
+    """Non-empty answers per text question of the selection: the sum of the stored cells when the figures
+    are exact (`stored`), else counted live."""
+    if stored:
+        cells = TextCell.objects.filter(campaign=campaign, question_id__in=question_ids)
+        if region:
+            cells = cells.filter(region=region)
+        if iscm_type:
+            cells = cells.filter(iscm_type=iscm_type)
+        rows = cells.values("question_id").annotate(n=Sum("answers")).order_by()
+    else:
+        rows = (
+            Answer.objects.filter(
+                response__in=_responded(campaign, region=region, iscm_type=iscm_type),
+                question_id__in=question_ids,
+            )
+            .exclude(text="")
+            .values("question_id")
+            .annotate(n=Count("id"))
         )
-        .exclude(text="")
-        .values("question_id")
-        .annotate(n=Count("id"))
-    )
     return {row["question_id"]: row["n"] for row in rows}
 
 
@@ -630,7 +669,11 @@ def dashboard_data(
     rates = response_rates(campaign, region=region, iscm_type=iscm_type, groups=groups)
     text_questions = schema.text_questions()
     text_counts = _text_answer_counts(
-        campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type
+        campaign,
+        [q.id for q in text_questions],
+        region=region,
+        iscm_type=iscm_type,
+        stored=stats is not None and stats.computed_at is not None and not stats.is_stale,
     )
     return {
         "filters": {"region": region, "iscm_type": iscm_type},

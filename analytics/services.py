@@ -29,20 +29,24 @@ from django.utils import timezone
 from iscm_survey.publish import task_publish
 from questionnaires.models import AnswerChoice, Campaign, Invitation, Response
 
-from .models import CampaignStats, ChoiceAggregate, ChoiceCell, ReportFile
+from .models import CampaignStats, ChoiceAggregate, ChoiceCell, ReportFile, TextCell
 from .selectors import (
     CELL_COUNTS_SQL,
     CELL_FIELDS,
     CELL_TOTALS_SQL,
+    TEXT_CELL_FIELDS,
+    TEXT_COUNTS_SQL,
     cell_counts,
     choice_counts_live,
     choice_counts_params,
+    text_cell_counts,
 )
 
 logger = logging.getLogger(__name__)
 
 _AGG = ChoiceAggregate._meta.db_table
 _CELLS = ChoiceCell._meta.db_table
+_TEXTS = TextCell._meta.db_table
 _PICKS = AnswerChoice._meta.db_table
 
 # A request always moves `requested_at` strictly forward, past both the previous request and the last
@@ -129,6 +133,7 @@ def aggregates_recompute(*, campaign_id: int, force: bool = False) -> bool:
     # The cells counted from the answer rows, then the totals as sums of the cells.
     ChoiceCell.objects.filter(campaign=campaign).delete()
     ChoiceAggregate.objects.filter(campaign=campaign).delete()
+    TextCell.objects.filter(campaign=campaign).delete()
     params = choice_counts_params(campaign)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -146,6 +151,11 @@ def aggregates_recompute(*, campaign_id: int, force: bool = False) -> bool:
             f"INSERT INTO {_AGG} (campaign_id, question_id, choice_id, count, base, selections, rank) "
             f"SELECT %(campaign)s, question_id, choice_id, count, base, selections, rank "
             f"FROM ({CELL_TOTALS_SQL}) t",
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {_TEXTS} (campaign_id, {', '.join(TEXT_CELL_FIELDS)}) "
+            f"SELECT %(campaign)s, {', '.join(TEXT_CELL_FIELDS)} FROM ({TEXT_COUNTS_SQL}) t",
             params,
         )
     CampaignStats.objects.filter(pk=stats.pk).update(
@@ -167,8 +177,8 @@ def aggregates_follow_response(
 ) -> Iterator[bool]:
     """Keep the stored figures exact across one write of a response, in the write's transaction.
 
-    Wrap the code that rewrites the response's answer rows and status. `question_ids`: the choice
-    questions whose answers the write changes (None: all of them). Before the body, the response's
+    Wrap the code that rewrites the response's answer rows and status. `question_ids`: the choice and
+    text questions whose answers the write changes (None: all of them). Before the body, the response's
     current ticked choices of those questions leave the counts of its cell (if it counted: responded);
     after it, its new ones enter them (if it counts now); the totals and ranks of those questions follow.
     Yields False when the figures were not exact to begin with (never computed, or a rebuild pending):
@@ -233,6 +243,22 @@ FROM (
 WHERE {_CELLS}.id = delta.id
 """  # noqa: S608 - table names are ours, values are parameters
 
+# The same for the text questions' answer counts (`TextCell`): a response has at most one answer row per
+# question, so each non-empty one moves its cell's count by one.
+_TEXTS_COUNTED_SQL = f"""
+UPDATE {_TEXTS}
+SET answers = answers + %(sign)s
+FROM (
+    SELECT stored.id
+    FROM {_TEXTS} stored
+    JOIN questionnaires_answer a ON a.question_id = stored.question_id
+    JOIN questionnaires_response r ON r.id = a.response_id
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id AND i.region = stored.region AND i.type = stored.iscm_type
+    WHERE stored.campaign_id = %(campaign)s AND a.response_id = %(response)s AND a.text <> '' {{questions}}
+) delta
+WHERE {_TEXTS}.id = delta.id
+"""  # noqa: S608 - table names are ours, values are parameters
+
 # The totals of the changed questions as sums of their cells, with the standard competition rank
 # (1, 2, 2, 4) as the rebuild computes it; only rows that move are written (fewer dead row versions on
 # PostgreSQL). A few dozen rows per question and cell: the cost does not depend on the responses.
@@ -265,9 +291,11 @@ def _questions_clause(column: str, question_ids: list[int] | None, params: dict[
 
 def _response_counted(*, response: Response, question_ids: list[int] | None, sign: int) -> None:
     params: dict[str, object] = {"sign": sign, "response": response.pk, "campaign": response.campaign_id}
-    sql = _COUNTED_SQL.format(questions=_questions_clause("ac.question_id", question_ids, params))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_COUNTED_SQL.format(questions=_questions_clause("ac.question_id", question_ids, params)), params)
+        cursor.execute(
+            _TEXTS_COUNTED_SQL.format(questions=_questions_clause("a.question_id", question_ids, params)), params
+        )
 
 
 def _totals_follow(*, campaign_id: int, question_ids: list[int] | None) -> None:
@@ -294,6 +322,11 @@ def aggregates_differences(*, campaign_id: int) -> int:
     live_cells = {row[:4]: row[4:] for row in cell_counts(campaign)}
     cells = stored_cells.keys() | live_cells.keys()
     differences += sum(1 for cell in cells if stored_cells.get(cell) != live_cells.get(cell))
+    text_rows = TextCell.objects.filter(campaign=campaign).values_list(*TEXT_CELL_FIELDS)
+    stored_texts = {row[:3]: row[3] for row in text_rows}
+    live_texts = {row[:3]: row[3] for row in text_cell_counts(campaign)}
+    texts = stored_texts.keys() | live_texts.keys()
+    differences += sum(1 for cell in texts if stored_texts.get(cell) != live_texts.get(cell))
     stats = CampaignStats.objects.filter(campaign=campaign).first()
     responded = Response.objects.filter(campaign=campaign, status__in=Response.RESPONDED).count()
     if stats is not None and stats.responded != responded:

@@ -163,7 +163,8 @@ def measure_import(ctx: BenchContext) -> dict[str, Any]:
             "round_trip_identical": digest == source_digest,
         }
         ctx.log(
-            f"  import {size:>6}: {command['seconds']:.2f} s ({results[str(size)]['rows_per_s'] or 0:.0f} rows/s), peak RSS {command['max_rss_mb']:.1f} MB, "
+            f"  import {size:>6}: {command['seconds']:.2f} s "
+            f"({results[str(size)]['rows_per_s'] or 0:.0f} rows/s), peak RSS {command['max_rss_mb']:.1f} MB, "
             f"{imported} imported, round trip {'identical' if digest == source_digest else 'DIFFERENT'}"
         )
         if command["returncode"] != 0:

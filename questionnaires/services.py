@@ -210,7 +210,7 @@ def response_correct(
         raise AnswersInvalid({code: [_("This is already the answer: nothing to correct.")]})
     # The response stays responded: the stored figures follow the changed choice questions, like a submission.
     with figures_follow_response(
-        response=locked, responded_after=True, question_ids=_choice_question_ids(schema, changes)
+        response=locked, responded_after=True, question_ids=_counted_question_ids(schema, changes)
     ) as figures_kept:
         _answers_store(locked, schema, result.cleaned, changes)
     activity_record(
@@ -453,7 +453,7 @@ def _response_write(
         with figures_follow_response(
             response=locked,
             responded_after=final or locked.has_responded,
-            question_ids=_choice_question_ids(schema, changes),
+            question_ids=_counted_question_ids(schema, changes),
         ) as figures_kept:
             _answers_store(locked, schema, result.cleaned, changes)
         locked.language = (language or "en")[:5]
@@ -475,8 +475,13 @@ def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[
     }
 
 
-def _choice_question_ids(schema: QuestionnaireSchema, changes: dict[str, list[object]]) -> list[int]:
-    return [schema.questions[code].id for code in changes if schema.questions[code].is_choice]
+def _counted_question_ids(schema: QuestionnaireSchema, changes: dict[str, list[object]]) -> list[int]:
+    """The changed questions that stored figures count: choices (counts) and texts (answers per question)."""
+    return [
+        schema.questions[code].id
+        for code in changes
+        if schema.questions[code].is_choice or schema.questions[code].is_text
+    ]
 
 
 def _plain_values(schema: QuestionnaireSchema, cleaned: dict[str, object]) -> dict[str, object]:
