@@ -71,7 +71,7 @@ def document_html(report: dict[str, Any]) -> str:
 
 
 # While the browser works, the last progress is reported again this often: the job's heartbeat, by
-# which a job whose worker died is told from a slow one (report_tasks._is_dead).
+# which a job whose worker died is told from a slow one (report_files._is_dead).
 HEARTBEAT_SECONDS = 5.0
 
 
@@ -164,7 +164,9 @@ def render_files(
     PNGs: screenshots (2× scale) of every chart as the browser drew it, by chart id, for the DOCX.
     """
     html = document_html(report)
-    chart_ids = [finding["chart_id"] for section in report["sections"] for finding in section["findings"]]
+    chart_ids = [
+        finding["chart_id"] for section in report["sections"] for finding in section["findings"] if finding["chart_id"]
+    ]
     footer = (
         '<div style="font-size:8px;width:100%;text-align:center;color:#6c757d;">'
         '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
@@ -272,6 +274,8 @@ def render_docx(report: dict[str, Any], images: dict[str, bytes]) -> bytes:
             for run in note.runs:
                 run.font.size = Pt(9)
                 run.italic = True
+            if not finding["chart_id"]:
+                continue  # hinted with no chart: no figure
             image = images.get(finding["chart_id"])
             if image:
                 document.add_picture(io.BytesIO(image), width=Cm(DOCX_IMAGE_WIDTH_CM))

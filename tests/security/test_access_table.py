@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -151,6 +152,18 @@ def import_body(world: World) -> dict[str, object]:
     writer.writeheader()
     writer.writerows(rows)
     return {"file": SimpleUploadedFile("import.csv", out.getvalue().encode(), content_type="text/csv")}
+
+
+def questionnaire_body(world: World) -> dict[str, object]:
+    """A JSON definition: a new draft questionnaire."""
+    definition = {
+        "slug": "access-test",
+        "title": {"en": "Made by the access test"},
+        "sections": [
+            {"title": {"en": "Only"}, "questions": [{"code": "q", "type": "short_text", "label": {"en": "Q"}}]}
+        ],
+    }
+    return {"file": SimpleUploadedFile("access.json", json.dumps(definition).encode(), content_type="application/json")}
 
 
 def campaign_body(slug: str) -> Callable[[World], dict[str, object]]:
@@ -383,6 +396,12 @@ TABLE: dict[str, Entry] = {
     "questionnaires:export_codebook": Entry(OPEN, coordinators(OK)),
     "questionnaires:import_responses": Entry(OPEN, coordinators(OK), post=coordinators(OK_WRITES), body=import_body),
     "questionnaires:export_workbook": Entry(OPEN, coordinators(OK)),
+    "questionnaires:authoring_import": Entry(
+        {}, coordinators(OK), post=coordinators(OK_WRITES), body=questionnaire_body
+    ),
+    "questionnaires:authoring_export": Entry(
+        {"slug": "iscm-contributions", "version": "1", "fmt": "xlsx"}, coordinators(OK)
+    ),
     # --- the read-only API (issue 16): the dashboards' readers; responses for coordinators and focal
     # points (their own ISCM's, tests/api); every write refused ---
     "api:campaign_list": Entry({}, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),
