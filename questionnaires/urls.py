@@ -1,3 +1,4 @@
+from .urls_authoring import urlpatterns as authoring_urlpatterns
 from .urls_authoring_xlsform import urlpatterns as authoring_xlsform_urlpatterns
 from .urls_coordinator import urlpatterns as coordinator_urlpatterns
 from .urls_exchange import urlpatterns as exchange_urlpatterns
@@ -7,6 +8,7 @@ app_name = "questionnaires"
 urlpatterns = [
     *focal_point_urlpatterns,
     *coordinator_urlpatterns,
+    *authoring_urlpatterns,
     *exchange_urlpatterns,
     *authoring_xlsform_urlpatterns,
 ]
