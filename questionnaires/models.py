@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -137,6 +138,14 @@ class FrozenWhenPublished(models.Model):
             raise CrossVersionAssignment(
                 _("A section, question, choice or condition belongs to one questionnaire version only.")
             )
+
+    def clean(self):
+        """The same refusal as `save()`, as a form error (the admin) instead of an exception."""
+        super().clean()
+        try:
+            self.frozen_check()
+        except (QuestionnaireLocked, CrossVersionAssignment) as error:
+            raise ValidationError(str(error)) from error
 
     def has_single_owner(self, values: dict[str, object]) -> bool:
         return True
