@@ -25,6 +25,7 @@ from .models import (
 from .schema import questionnaire_schema
 from .selectors import response_answers
 from .services import questionnaire_new_version, response_delete, responses_delete
+from .services_publish import PublishRefused, questionnaire_publish
 from .xlsx_io import selected_workbook_response
 
 
@@ -147,7 +148,20 @@ class QuestionnaireAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["slug", "title_en"]
     inlines = [SectionInline, QuestionInline]
-    actions = ["new_version"]
+    actions = ["new_version", "publish"]
+    # Published only through the check (the action below or the coordinator's publish page).
+    readonly_fields = ["status", "published_at"]
+
+    @admin.action(description=_("Publish the selected drafts (after the publish check)"))
+    def publish(self, request, queryset):
+        for questionnaire in queryset.filter(status=Questionnaire.Status.DRAFT):
+            try:
+                questionnaire_publish(questionnaire=questionnaire)
+            except PublishRefused as refused:
+                listed = "; ".join(f"{problem.where}: {problem.message}" for problem in refused.problems[:10])
+                self.message_user(request, f"{questionnaire}: {refused} {listed}", messages.ERROR)
+            else:
+                self.message_user(request, _("Published %(title)s.") % {"title": questionnaire}, messages.SUCCESS)
 
     @admin.action(description=_("Make a new draft version of the selected questionnaires"))
     def new_version(self, request, queryset):

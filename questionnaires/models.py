@@ -83,6 +83,14 @@ class FrozenQuerySet(models.QuerySet):
 
     update.queryset_only = True
 
+    def delete(self):
+        # said before Django's own refusals (a protected condition): the lock is the reason
+        if self.model.published_rows(self).exists():
+            raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+        return super().delete()
+
+    delete.queryset_only = True
+
     def bulk_update(self, objs, fields, batch_size=None):
         if set(fields) - text_field_names(self.model):
             for obj in objs:
@@ -138,6 +146,10 @@ class FrozenWhenPublished(models.Model):
             raise CrossVersionAssignment(
                 _("A section, question, choice or condition belongs to one questionnaire version only.")
             )
+
+    def delete(self, *args, **kwargs):
+        _frozen_delete_check(type(self), self)
+        return super().delete(*args, **kwargs)
 
     def clean(self):
         """The same refusal as `save()`, as a form error (the admin) instead of an exception."""
