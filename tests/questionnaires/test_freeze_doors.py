@@ -19,7 +19,7 @@ from questionnaires.schema import questionnaire_schema
 from questionnaires.services import questionnaire_new_version
 from questionnaires.services_publish import questionnaire_publish
 
-from .authoring_data import draft_create
+from .publish_data import draft_create
 
 
 @pytest.fixture

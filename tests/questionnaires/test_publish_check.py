@@ -7,7 +7,7 @@ from questionnaires.publish_check import publish_problems
 from questionnaires.services_publish import PublishRefused, questionnaire_publish
 from tests import factories
 
-from .authoring_data import draft_create, texts
+from .publish_data import draft_create, texts
 
 
 @pytest.fixture
