@@ -61,7 +61,7 @@ def authoring_translations(request: HttpRequest, slug: str, version: int) -> Htt
     part = next((item for item in parts if item["id"] == wanted), parts[0])
 
     counts = texts.missing_counts()
-    form = TranslationsForm(request.POST or None, rows=part["rows"])
+    form = TranslationsForm(request.POST if request.method == "POST" else None, rows=part["rows"])
     if request.method == "POST" and form.is_valid():
         try:
             changed = questionnaire_texts_save(rows=part["rows"], values=form.cleaned_data)
