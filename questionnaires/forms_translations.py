@@ -28,7 +28,7 @@ class TranslationsForm(forms.Form):
                     "class": "form-control form-control-sm",
                 }
                 if row.long:
-                    widget: forms.Widget = forms.Textarea(attrs={**attrs, "rows": 2})
+                    widget: forms.Widget = forms.Textarea(attrs={**attrs, "rows": 3})
                 else:
                     widget = forms.TextInput(attrs=attrs)
                 self.fields[f"{row.key}-{language}"] = forms.CharField(
@@ -61,7 +61,7 @@ class PublishLanguagesForm(forms.Form):
         label=_("Languages the questionnaire must be complete in"),
         required=False,
         choices=[(code, name) for code, name in settings.LANGUAGES if code != "en"],
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def selected(self) -> list[str]:
