@@ -29,6 +29,7 @@ class Problem:
     message: str
     section_id: int | None = None
     question_code: str = ""
+    is_text: bool = False  # fixed on the translations page, not in the editor
 
 
 def default_languages() -> list[str]:
@@ -111,6 +112,7 @@ def publish_problems(questionnaire: Questionnaire, languages: list[str] | None =
                     _("%(text)s missing in %(languages)s.") % {"text": row.kind, "languages": names},
                     row.section_id,
                     code,
+                    is_text=True,
                 )
             )
     return problems
