@@ -71,7 +71,7 @@ def document_html(report: dict[str, Any]) -> str:
 
 
 # While the browser works, the last progress is reported again this often: the job's heartbeat, by
-# which a job whose worker died is told from a slow one (report_tasks._is_dead).
+# which a job whose worker died is told from a slow one (report_files._is_dead).
 HEARTBEAT_SECONDS = 5.0
 
 

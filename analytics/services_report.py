@@ -21,7 +21,7 @@ from questionnaires.models import Campaign
 
 from .models import CampaignStats, PublishedReport, ReportFile
 from .report import report_compose, report_data
-from .report_tasks import report_files_current
+from .report_files import report_files_current
 
 
 class ReportNotReady(Exception):

@@ -34,4 +34,4 @@ def aggregates_check_all_task() -> int:
 
 
 # Celery autodiscovers tasks.py only: register the report task ("report_generate") from here.
-from .report_tasks import report_generate_task  # noqa: E402,F401
+from .report_files import report_generate_task  # noqa: E402,F401

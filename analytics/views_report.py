@@ -29,7 +29,7 @@ from questionnaires.selectors import can_view_dashboards, is_coordinator
 from .models import ReportFile
 from .report import report_compose, report_data
 from .report_comparison import earlier_campaigns
-from .report_tasks import (
+from .report_files import (
     CONTENT_TYPES,
     report_file_state,
     report_filename,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from .models import Answer, AnswerChoice, Iscm, Question, Response
+from .models import Answer, AnswerChoice, Iscm, Questionnaire, Response
 from .schema import QuestionnaireSchema, questionnaire_schema
 
 User = AbstractBaseUser | AnonymousUser
@@ -70,51 +72,37 @@ def response_changes_since(response: Response, version: int) -> dict[str, list[o
     return merged
 
 
-def required_progress_by_response(responses: dict[int, int], questionnaire_ids: set[int]) -> dict[object, tuple]:
-    """(required questions answered, required questions shown) of many responses in three queries:
-    required questions (and their display conditions), and which of them each response answered.
+def required_progress_by_response(
+    responses: dict[int, Questionnaire], questionnaires: Iterable[Questionnaire]
+) -> dict[object, tuple[int, int]]:
+    """(required questions answered, required questions shown) of many responses in two queries
+    (plus the schemas, cached): which questions each response answered, and the choices picked for the
+    questions that conditions depend on; the schema decides what is shown and counted.
 
-    `responses` maps response ids to their questionnaire ids. Keys of the result: response ids, and
+    `responses` maps response ids to their questionnaires. Keys of the result: response ids, and
     ("empty", questionnaire id) for responses not started yet.
     """
-    required = list(
-        Question.objects.filter(questionnaire_id__in=questionnaire_ids, required=True).values(
-            "id", "questionnaire_id", "show_if_question_id", "show_if_values"
-        )
-    )
-    condition_ids = {q["show_if_question_id"] for q in required if q["show_if_question_id"]}
-    required_ids = {q["id"] for q in required}
-    answered: dict[int, set[int]] = {}
-    selected: dict[tuple[int, int], set[str]] = {}
-    response_ids = list(responses)
-    if response_ids and required_ids:
+    schemas = {questionnaire.pk: questionnaire_schema(questionnaire) for questionnaire in questionnaires}
+    questions = {question.id: question for schema in schemas.values() for question in schema.questions.values()}
+    required_ids = {question_id for question_id, question in questions.items() if question.required}
+    condition_codes = {question.show_if for question in questions.values() if question.show_if}
+    condition_ids = {question_id for question_id, question in questions.items() if question.code in condition_codes}
+    answers: dict[int, dict[str, object]] = {response_id: {} for response_id in responses}
+    if responses and required_ids:
         for response_id, question_id in Answer.objects.filter(
-            response_id__in=response_ids, question_id__in=required_ids
+            response_id__in=list(responses), question_id__in=required_ids
         ).values_list("response_id", "question_id"):
-            answered.setdefault(response_id, set()).add(question_id)
+            # a stored Answer row is never blank: a marker is enough for progress
+            answers[response_id][questions[question_id].code] = True
         for response_id, question_id, code in AnswerChoice.objects.filter(
-            response_id__in=response_ids, question_id__in=required_ids | condition_ids
+            response_id__in=list(responses), question_id__in=required_ids | condition_ids
         ).values_list("response_id", "question_id", "choice__code"):
-            answered.setdefault(response_id, set()).add(question_id)
-            selected.setdefault((response_id, question_id), set()).add(code)
-
-    def count(response_id: int | None, questionnaire_id: int) -> tuple[int, int]:
-        done = total = 0
-        for question in required:
-            if question["questionnaire_id"] != questionnaire_id:
-                continue
-            condition = question["show_if_question_id"]
-            if condition:
-                chosen = selected.get((response_id, condition), set()) if response_id else set()
-                if not chosen.intersection(question["show_if_values"] or []):
-                    continue
-            total += 1
-            done += bool(response_id) and question["id"] in answered.get(response_id, set())
-        return done, total
-
-    result: dict[object, tuple] = {("empty", qid): count(None, qid) for qid in questionnaire_ids}
-    for response_id, questionnaire_id in responses.items():
-        result[response_id] = count(response_id, questionnaire_id)
+            answers[response_id].setdefault(questions[question_id].code, []).append(code)
+    result: dict[object, tuple[int, int]] = {
+        ("empty", questionnaire_id): schema.progress({}) for questionnaire_id, schema in schemas.items()
+    }
+    for response_id, questionnaire in responses.items():
+        result[response_id] = schemas[questionnaire.pk].progress(answers[response_id])
     return result
 
 

@@ -476,12 +476,12 @@ def _announce_if_open(campaign: Campaign) -> None:
 
 def _enqueue(task_name: str, *args: object) -> None:
     """Publish the e-mail task once the current transaction commits; a dead broker is logged, not raised."""
-    from . import tasks_reminders
+    from . import tasks_emails
 
     task = {
-        "invitation_send": tasks_reminders.invitation_send,
-        "reminder_send": tasks_reminders.reminder_send,
-        "campaign_open_send": tasks_reminders.campaign_open_send,
-        "campaign_openings_announce": tasks_reminders.campaign_openings_announce_task,
+        "invitation_send": tasks_emails.invitation_send,
+        "reminder_send": tasks_emails.reminder_send,
+        "campaign_open_send": tasks_emails.campaign_open_send,
+        "campaign_openings_announce": tasks_emails.campaign_openings_announce_task,
     }
     task_publish_on_commit(task[task_name], args=list(args), log_extra={"task_args": list(args)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from . import emails
-from .tasks_reminders import MAIL_TASK
+from .tasks_emails import MAIL_TASK
 
 # --- Focal-point side: the confirmation of a submitted response -----------------------------------
 
@@ -23,5 +23,5 @@ def response_review_send_task(response_id: int, version: int) -> int:
     return emails.response_review_send(response_id=response_id, version=version)
 
 
-# --- Coordinator side: invitations and reminders (see tasks_reminders.py) -------------------------
-from .tasks_reminders import *  # noqa: E402,F401,F403 - registers the coordinator tasks with Celery
+# --- Coordinator side: invitations and reminders (see tasks_emails.py) -------------------------
+from .tasks_emails import *  # noqa: E402,F401,F403 - registers the coordinator tasks with Celery

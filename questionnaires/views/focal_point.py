@@ -104,7 +104,7 @@ def _home_rows(user) -> list[dict[str, object]]:
     now = timezone.now()
     invitations = list(
         Invitation.objects.filter(iscm__memberships__user=user)
-        .select_related("campaign", "iscm")
+        .select_related("campaign__questionnaire", "iscm")
         .order_by("-campaign__opens_at", "campaign__slug", "iscm__acronym")
     )
     if not invitations:
@@ -115,10 +115,10 @@ def _home_rows(user) -> list[dict[str, object]]:
             campaign_id__in={i.campaign_id for i in invitations}, iscm_id__in={i.iscm_id for i in invitations}
         )
     }
-    questionnaire_of = {i.campaign_id: i.campaign.questionnaire_id for i in invitations}
+    questionnaire_of = {i.campaign_id: i.campaign.questionnaire for i in invitations}
     progress = selectors.required_progress_by_response(
         {response.pk: questionnaire_of[response.campaign_id] for response in responses.values()},
-        set(questionnaire_of.values()),
+        {questionnaire.pk: questionnaire for questionnaire in questionnaire_of.values()}.values(),
     )
     rows = []
     for invitation in invitations:

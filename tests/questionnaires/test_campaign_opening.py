@@ -9,7 +9,7 @@ import time_machine
 from celery import current_app
 from django.urls import reverse
 
-from questionnaires import tasks_reminders
+from questionnaires import tasks_emails
 from questionnaires.models import Invitation, Profile
 from tests import factories
 
@@ -29,7 +29,7 @@ def scheduled(db, iscm, other_iscm, focal_point, other_focal_point):
 
 def run(capture, moment) -> int:
     with time_machine.travel(moment, tick=False), capture(execute=True):
-        return tasks_reminders.campaign_openings_announce_task.apply().get()
+        return tasks_emails.campaign_openings_announce_task.apply().get()
 
 
 def test_the_beat_runs_every_five_minutes(settings):
@@ -100,5 +100,5 @@ def test_closed_campaigns_are_not_announced(scheduled, mailoutbox, django_captur
 
 def test_the_demo_sends_no_opening_e_mail(demo, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks_reminders.campaign_openings_announce_task.apply().get() == 0
+        assert tasks_emails.campaign_openings_announce_task.apply().get() == 0
     assert mailoutbox == []

@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from questionnaires import tasks_reminders
+from questionnaires import tasks_emails
 from questionnaires.models import Membership
 from questionnaires.services_campaigns import focal_point_invite
 from tests import factories
@@ -150,7 +150,7 @@ def test_broker_down_the_invitation_is_still_recorded(
     coordinator, iscm, mailoutbox, caplog, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch.object(tasks_reminders.invitation_send, "apply_async", side_effect=OSError("broker down")),
+        mock.patch.object(tasks_emails.invitation_send, "apply_async", side_effect=OSError("broker down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         result = focal_point_invite(iscm=iscm, email="amina@example.org", invited_by=coordinator)
@@ -162,7 +162,7 @@ def test_broker_down_the_invitation_is_still_recorded(
 
 def test_invitation_task_skips_people_removed_meanwhile(coordinator, iscm, mailoutbox):
     user = factories.UserFactory(username="gone@example.org")
-    assert tasks_reminders.invitation_send(user.pk, iscm.pk, coordinator.pk) is False
+    assert tasks_emails.invitation_send(user.pk, iscm.pk, coordinator.pk) is False
     assert mailoutbox == []
 
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from celery import current_app
 
-from questionnaires import tasks_reminders
+from questionnaires import tasks_emails
 from questionnaires.models import Campaign, Reminder, Response
 from questionnaires.services_campaigns import _reminder_claim, current_day_mark, reminders_send_due
 from tests import factories
@@ -53,7 +53,7 @@ def world(db, iscm, other_iscm, focal_point, other_focal_point):
 
 def run(capture, moment) -> int:
     with time_machine.travel(moment, tick=False), capture(execute=True):
-        return tasks_reminders.reminders_send_due_task.apply().get()
+        return tasks_emails.reminders_send_due_task.apply().get()
 
 
 def recipients(mailoutbox) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import report_tasks
+from analytics import report_files
 from analytics.services import aggregates_recompute
 from iscm_survey.celery import app as celery_app
 from questionnaires.models import Iscm, Question, Questionnaire
@@ -125,8 +125,8 @@ def renders(monkeypatch):
         calls["images"] += 1
         return {finding["chart_id"]: PNG_1PX for s in report["sections"] for finding in s["findings"]}
 
-    monkeypatch.setattr(report_tasks, "render_pdf", fake_pdf)
-    monkeypatch.setattr(report_tasks, "render_chart_images", fake_images)
+    monkeypatch.setattr(report_files, "render_pdf", fake_pdf)
+    monkeypatch.setattr(report_files, "render_chart_images", fake_images)
     return calls
 
 

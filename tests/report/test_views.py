@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from analytics import report_tasks
+from analytics import report_files
 from analytics.models import CampaignStats, ReportFile
 from analytics.report_render import RenderError
 from analytics.services import aggregates_recompute
@@ -210,7 +210,7 @@ def test_the_report_follows_the_viewers_language(client, coordinator, answered, 
 
 def test_a_running_job_is_joined_not_duplicated(client, coordinator, answered, generate, monkeypatch):
     published = []
-    monkeypatch.setattr(report_tasks, "task_publish", lambda task, **kwargs: published.append(kwargs) or True)
+    monkeypatch.setattr(report_files, "task_publish", lambda task, **kwargs: published.append(kwargs) or True)
     client.force_login(coordinator)
     urls = _urls(answered.campaign.slug)
     response = generate(urls["generate"][1])
@@ -256,7 +256,7 @@ def test_a_dead_job_is_started_again(client, coordinator, answered, renders, gen
 
 
 def test_broker_down_the_page_says_to_try_again(client, coordinator, answered, generate, monkeypatch):
-    monkeypatch.setattr(report_tasks, "task_publish", lambda task, **kwargs: False)
+    monkeypatch.setattr(report_files, "task_publish", lambda task, **kwargs: False)
     client.force_login(coordinator)
     urls = _urls(answered.campaign.slug)
     generate(urls["generate"][1])
@@ -269,7 +269,7 @@ def test_broker_down_the_page_says_to_try_again(client, coordinator, answered, g
     # once the broker is back, the same button starts it again
     monkeypatch.undo()
     published = []
-    monkeypatch.setattr(report_tasks, "task_publish", lambda task, **kwargs: published.append(1) or True)
+    monkeypatch.setattr(report_files, "task_publish", lambda task, **kwargs: published.append(1) or True)
     generate(urls["generate"][1])
     assert published == [1] and ReportFile.objects.get().status == "pending"
 
@@ -278,7 +278,7 @@ def test_a_rendering_failure_is_reported(client, coordinator, answered, generate
     def broken(report, *, progress=lambda _p: None):
         raise RenderError("Chromium not found at /nowhere")
 
-    monkeypatch.setattr(report_tasks, "render_pdf", broken)
+    monkeypatch.setattr(report_files, "render_pdf", broken)
     client.force_login(coordinator)
     urls = _urls(answered.campaign.slug)
     generate(urls["generate"][1])
@@ -290,10 +290,10 @@ def test_a_rendering_failure_is_reported(client, coordinator, answered, generate
 def test_the_task_is_registered_under_its_name():
     from iscm_survey.celery import app
 
-    assert report_tasks.report_generate_task.name == "report_generate"
+    assert report_files.report_generate_task.name == "report_generate"
     assert "report_generate" in app.tasks
-    assert report_tasks.report_generate_task.acks_late is True
-    assert report_tasks.report_generate_task.max_retries == 3
+    assert report_files.report_generate_task.acks_late is True
+    assert report_files.report_generate_task.max_retries == 3
 
 
 def test_the_report_renders_right_to_left_in_arabic(

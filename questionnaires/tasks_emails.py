@@ -1,4 +1,5 @@
-"""Celery tasks of the coordinator side: the reminder and campaign-opening beats, and their e-mails.
+"""Celery tasks that e-mail the coordinator side's messages: invitations, reminders (the daily beat and
+one-off) and campaign-opening announcements.
 
 Imported by `questionnaires/tasks.py` so that Celery's autodiscovery registers them. Tasks take ids,
 render the e-mail in the recipient's language and send it; an SMTP failure is retried with backoff.
