@@ -128,11 +128,42 @@ def questionnaire_texts(questionnaire: Questionnaire) -> QuestionnaireTexts:
     return QuestionnaireTexts(questionnaire, own_rows, result, numbers)
 
 
+class TextsConflict(Exception):
+    """Texts the coordinator changed were saved meanwhile by someone else; `theirs` maps each such
+    field name to the text now stored."""
+
+    def __init__(self, theirs: dict[str, str]):
+        super().__init__(theirs)
+        self.theirs = theirs
+
+
+def texts_as_loaded(rows: list[TextRow]) -> dict[str, str]:
+    """{"<row key>-<language>": text} as stored: a page sends it back with the texts it was loaded with."""
+    return {f"{row.key}-{language}": row.values.get(language, "") for row in rows for language in LANGUAGE_CODES}
+
+
 @transaction.atomic
-def questionnaire_texts_save(*, rows: list[TextRow], values: dict[str, str]) -> int:
-    """Write the texts that changed: `values` maps "<row key>-<language>" to the new text (keys of other
-    rows are ignored). A required English text may not be emptied. Texts only, so this is allowed on a
-    published questionnaire too. Returns the number of rows written; one UPDATE per changed object."""
+def questionnaire_texts_save(*, rows: list[TextRow], values: dict[str, str], loaded: dict[str, str]) -> int:
+    """Write the texts the coordinator changed: `values` maps "<row key>-<language>" to the text in the
+    page, `loaded` to the text the page was loaded with; a text equal to its loaded one is left alone,
+    so what someone else saved meanwhile elsewhere in the part is kept. A changed text that someone
+    else also changed is a conflict (`TextsConflict`): nothing is written. A required English text may
+    not be emptied. Texts only, so this is allowed on a published questionnaire too. Returns the number
+    of rows written; one UPDATE per changed object. `rows` are read just before, in the same request."""
+    stored = texts_as_loaded(rows)
+    changed = {
+        name: text.strip()
+        for name, text in values.items()
+        if name in stored and text.strip() != loaded.get(name, "")
+    }
+    theirs = {
+        name: stored[name]
+        for name, text in changed.items()
+        if stored[name] != loaded.get(name, "") and stored[name] != text
+    }
+    if theirs:
+        raise TextsConflict(theirs)
+    values = changed
     errors = {}
     changes: dict[tuple[type, int], tuple[models.Model, list[str]]] = {}
     for row in rows:

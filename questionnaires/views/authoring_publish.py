@@ -24,7 +24,7 @@ from ..models import LANGUAGE_CODES, Questionnaire
 from ..publish_check import publish_problems
 from ..schema import questionnaire_schema
 from ..services_publish import PublishRefused, questionnaire_publish
-from ..translations_authoring import questionnaire_texts, questionnaire_texts_save
+from ..translations_authoring import TextsConflict, questionnaire_texts, questionnaire_texts_save
 from ..validation import answers_validate
 from .coordinator import coordinator_required
 
@@ -61,10 +61,14 @@ def authoring_translations(request: HttpRequest, slug: str, version: int) -> Htt
     part = next((item for item in parts if item["id"] == wanted), parts[0])
 
     counts = texts.missing_counts()
+    conflict = False
     form = TranslationsForm(request.POST if request.method == "POST" else None, rows=part["rows"])
     if request.method == "POST" and form.is_valid():
         try:
-            changed = questionnaire_texts_save(rows=part["rows"], values=form.cleaned_data)
+            changed = questionnaire_texts_save(rows=part["rows"], values=form.texts(), loaded=form.loaded_texts())
+        except TextsConflict as clash:
+            conflict = True
+            form.conflicts_show(clash.theirs)
         except ValidationError as error:
             for name, messages_of in error.message_dict.items():
                 for message in messages_of:
@@ -87,8 +91,9 @@ def authoring_translations(request: HttpRequest, slug: str, version: int) -> Htt
             "grid": form.grid(),
             "missing": [(code, name, counts[code]) for code, name in settings.LANGUAGES],
             "language_names": settings.LANGUAGES,
+            "conflict": conflict,
         },
-        status=400 if form.errors else 200,
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 

@@ -114,6 +114,33 @@ def test_translations_are_saved_and_reach_a_published_form_at_once(signed_in, dr
     assert schema.question("plan").label_in("ar") == "هل تخططون؟"
 
 
+def test_two_coordinators_keep_each_others_texts_and_a_clash_is_a_conflict(signed_in, draft):
+    page_url = url("authoring_translations", draft)
+    body = body_of(signed_in.get(page_url))
+    Questionnaire.objects.filter(pk=draft.pk).update(title_fr="Changé par une autre personne")
+    body[field_name(draft, "title", "es")] = "Contribuciones, mías"
+    assert signed_in.post(page_url, body).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title_fr, draft.title_es) == ("Changé par une autre personne", "Contribuciones, mías")
+
+    body = body_of(signed_in.get(page_url))
+    Questionnaire.objects.filter(pk=draft.pk).update(title_ar="نص الآخر")
+    body[field_name(draft, "title", "ar")] = "نصي"
+    body[field_name(draft, "title", "es")] = "Otra vez"
+    reply = signed_in.post(page_url, body)
+
+    assert reply.status_code == 409 and 'id="conflict"' in reply.content.decode()
+    assert reply.context["form"].errors[field_name(draft, "title", "ar")] == [
+        "Changed meanwhile by someone else to: “نص الآخر”."
+    ]
+    draft.refresh_from_db()
+    assert (draft.title_ar, draft.title_es) == ("نص الآخر", "Contribuciones, mías")  # nothing of this save
+    # the page keeps the input and now knows theirs: saving again keeps the coordinator's on purpose
+    assert signed_in.post(page_url, reply.context["form"].data.copy()).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title_ar, draft.title_es) == ("نصي", "Otra vez")
+
+
 def test_a_required_english_text_cannot_be_emptied(signed_in, draft):
     page_url = url("authoring_translations", draft)
     body = body_of(signed_in.get(page_url))

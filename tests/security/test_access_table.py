@@ -451,7 +451,8 @@ TABLE: dict[str, Entry] = {
     "questionnaires:authoring_translations": Entry(
         DEMO_VERSION,
         coordinators(OK),
-        post=coordinators(Outcome(400)),  # an empty form: the English texts are required, nothing is saved
+        # an empty form changes no text: back to the page, nothing written
+        post=coordinators(redirect(url_of("questionnaires:authoring_translations", **DEMO_VERSION))),
     ),
     "questionnaires:authoring_preview": Entry(
         DEMO_VERSION, coordinators(OK), post=coordinators(OK), body={"version": 0}, query="lang=ar"
