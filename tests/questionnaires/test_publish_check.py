@@ -130,3 +130,18 @@ def test_publishing_sets_the_status_and_published_at_and_freezes(draft):
     assert problems_of(draft) == [("Questionnaire", "This version is already published.")]
     with pytest.raises(PublishRefused):
         questionnaire_publish(questionnaire=draft)
+
+
+def test_the_admin_publishes_only_through_the_check(draft, admin_user, client):
+    client.force_login(admin_user)
+    changelist = "/admin/questionnaires/questionnaire/"
+    Question.objects.filter(code="formats").update(max_choices=4)
+    reply = client.post(changelist, {"action": "publish", "_selected_action": [draft.pk]}, follow=True)
+    assert "Max choices (4) is above the number of choices (3)." in reply.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Questionnaire.Status.DRAFT
+
+    Question.objects.filter(code="formats").update(max_choices=2)
+    client.post(changelist, {"action": "publish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == Questionnaire.Status.PUBLISHED and draft.published_at is not None
