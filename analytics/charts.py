@@ -53,35 +53,18 @@ FONT = {
     "size": 13,
 }
 
-# Chart kinds: "bars" = ranked horizontal bars of % of respondents; "bars_selections" = the same with
-# % of selections; "donut" = shares of a single choice.
-BARS, BARS_SELECTIONS, DONUT = "bars", "bars_selections", "donut"
+# Chart kinds of the presentation hints (questionnaires.schema.PresentationHints) other than the ranked
+# horizontal bars (of % of respondents or of % of selections): a donut of a single choice's shares, no chart.
+DONUT, NO_CHART = "donut", "none"
 
 
-def _layouts() -> dict[str, dict[str, tuple[str, str]]]:
-    """Per questionnaire slug, per question code: (chart kind, title). Questions not listed get ranked
-    bars of % of respondents titled with their label. The bundled 2023 questionnaire's layout mirrors
-    the seed report: the review plan as a donut, review formats as shares of all selections."""
-    return {
-        "iscm-contributions": {
-            "sdg_contributes": (BARS, _("SDGs the ISCMs' work contributes to")),
-            "sdg_priority": (BARS, _("SDGs prioritised by the ISCMs")),
-            "gcm_contributes": (BARS, _("GCM objectives the ISCMs' work contributes to")),
-            "gcm_review_plan": (DONUT, _("Engagement in the 2024 cycle of the GCM regional review")),
-            "gcm_review_format": (
-                BARS_SELECTIONS,
-                _("Planned formats of contribution to the GCM regional review"),
-            ),
-            "gcm_priorities": (
-                BARS,
-                _("GCM objectives most important to make progress on over the next decade"),
-            ),
-        }
-    }
+def chart_title(question: dict[str, Any]) -> str:
+    """The title of the question's chart and report figure: its hint, else the question's label."""
+    return question["hints"]["title"]
 
 
-def chart_kind_and_title(questionnaire_slug: str, question: dict[str, Any]) -> tuple[str, str]:
-    return _layouts().get(questionnaire_slug, {}).get(question["code"], (BARS, question["label"]))
+def has_chart(question: dict[str, Any]) -> bool:
+    return question["hints"]["chart"] != NO_CHART
 
 
 def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
@@ -295,12 +278,13 @@ def choice_donut(question: dict[str, Any], *, title: str) -> Figure:
     )
 
 
-def question_chart(question: dict[str, Any], *, questionnaire_slug: str = "") -> Figure:
-    """The chart of a choice question: the questionnaire's layout if it has one, else ranked bars."""
-    kind, title = chart_kind_and_title(questionnaire_slug, question)
-    if kind == DONUT:
-        return choice_donut(question, title=title)
-    return choice_ranking(question, title=title, of_selections=kind == BARS_SELECTIONS)
+def question_chart(question: dict[str, Any]) -> Figure:
+    """The chart of a choice question as its presentation hints say: a donut, or ranked bars of % of
+    respondents or of % of selections (callers leave out the questions hinted with no chart)."""
+    hints = question["hints"]
+    if hints["chart"] == DONUT:
+        return choice_donut(question, title=hints["title"])
+    return choice_ranking(question, title=hints["title"], of_selections=hints["of_selections"])
 
 
 # --- Response rates -------------------------------------------------------------------------------
@@ -430,12 +414,10 @@ def submissions_over_time(points: list[dict[str, Any]], *, invited: int | None =
 # --- The dashboard --------------------------------------------------------------------------------
 
 
-def dashboard_figures(
-    data: dict[str, Any], *, questionnaire_slug: str = "", empty_text: str | None = None
-) -> dict[str, Figure]:
+def dashboard_figures(data: dict[str, Any], *, empty_text: str | None = None) -> dict[str, Figure]:
     """Every figure of `selectors.dashboard_data`, by chart id: "response-rate-region",
-    "response-rate-type", "submissions" and each choice question's code. `empty_text` replaces
-    "No answers yet" on the charts of unanswered questions."""
+    "response-rate-type", "submissions" and the code of each choice question with a chart. `empty_text`
+    replaces "No answers yet" on the charts of unanswered questions."""
     figures = {
         "response-rate-region": response_rate_by_region(data["by_region"]),
         "response-rate-type": response_rate_by_type(data["by_type"]),
@@ -444,11 +426,12 @@ def dashboard_figures(
     if empty_text and not data["over_time"]:
         figures["submissions"] = no_answers_figure(_("Submissions over time"), empty_text)
     for question in data["questions"]:
+        if not has_chart(question):
+            continue
         if empty_text and not question["base"]:
-            title = chart_kind_and_title(questionnaire_slug, question)[1]
-            figures[question["code"]] = no_answers_figure(title, empty_text)
+            figures[question["code"]] = no_answers_figure(chart_title(question), empty_text)
         else:
-            figures[question["code"]] = question_chart(question, questionnaire_slug=questionnaire_slug)
+            figures[question["code"]] = question_chart(question)
     return figures
 
 # --- Text alternatives: the main finding of each chart, in words -----------------------------------

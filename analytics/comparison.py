@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from questionnaires.models import AnswerChoice, Campaign, Question, Response
 
-from . import charts, selectors
+from . import selectors
 from .exports import csv_safe
 from .numbers import competition_ranks, percent, percent_1dp, percent_text
 
@@ -175,10 +175,8 @@ def campaign_comparison(
         selectors.response_rates(campaign, region=region, iscm_type=iscm_type, groups=campaign_groups)
         for campaign, campaign_groups in zip(campaigns, groups, strict=True)
     ]
-    selections_hints = [
-        {q["code"] for q in side if _hints_of_selections(campaign, q)}
-        for campaign, side in zip(campaigns, sides, strict=True)
-    ]
+    # the questions each questionnaire's presentation hints show as shares of all selections
+    selections_hints = [{q["code"] for q in side if q["hints"]["of_selections"]} for side in sides]
     return {
         "campaigns": [_campaign_summary(campaign) for campaign in campaigns],
         "filters": {"region": region, "iscm_type": iscm_type},
@@ -192,12 +190,6 @@ def campaign_comparison(
         "questions": compare_questions(sides, of_selections=set.intersection(*selections_hints)),
         "only_in": questions_only_in(campaigns, question_codes(campaigns)),
     }
-
-
-def _hints_of_selections(campaign: Campaign, question: dict[str, Any]) -> bool:
-    """Whether the questionnaire's presentation shows this question as shares of all selections."""
-    kind, _title = charts.chart_kind_and_title(campaign.questionnaire.slug, question)
-    return kind == charts.BARS_SELECTIONS
 
 
 def _campaign_summary(campaign: Campaign) -> dict[str, Any]:

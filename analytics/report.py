@@ -9,9 +9,13 @@ figures); everything else is pure: plain dicts in, a report structure out, testa
                                     of_selections, table}]}],
     annex: {title, intro, iscms: [{name, acronym, answers: [{question, blocks}]}]},
     figures: {chart_id: Plotly figure (the dashboard's, from `analytics.charts`)},
-    figures_as_of, is_stale, bundled.
+    figures_as_of, is_stale.
 
-The wording is built from translatable templates with the numbers as placeholders, never generated.
+The wording is built from translatable templates with the numbers as placeholders, never generated; what
+a sentence says of one questionnaire comes from its presentation hints (questionnaires.schema: how many
+leading choices to name, the denominator, positive and negative choices with their report phrases, the
+coverage of a shared list, the summary's sentences, the annex title), so any questionnaire gets the same
+report without Python that names it.
 
 Percentages in prose (documented in docs/report.md):
 - shares of ISCMs (count / base: the ISCMs that answered the question): whole numbers, half up ("77%"),
@@ -34,31 +38,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from questionnaires.models import Answer, Campaign, Question, Response, localized
+from questionnaires.schema import questionnaire_schema
 
 from . import charts, selectors
 from .numbers import percent_1dp
 from .report_comparison import report_comparison_data, report_comparison_section
 
-BUNDLED_SLUG = "iscm-contributions"
-# The practice and message questions of the bundled questionnaire, quoted in the annex (in this order
-# within each ISCM). Other questionnaires quote every long-text question.
-BUNDLED_ANNEX_QUESTIONS = (
-    "hlpf_message",
-    "sdg_practices",
-    "cop28_message",
-    "climate_practices",
-    "gcm_practices",
-)
-# How many ranks the prose names for each question of the bundled questionnaire (ties at the last rank
-# are all named). Chosen to match the seed report: the four leading SDGs, the five leading objectives.
-BUNDLED_LEADING_RANKS = {
-    "sdg_contributes": 4,
-    "sdg_priority": 4,
-    "gcm_contributes": 5,
-    "gcm_review_format": 3,
-    "gcm_priorities": 5,
-}
-DEFAULT_LEADING_RANKS = 3
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BULLET = re.compile(r"^\s*(?:-|•)\s+")
 
@@ -72,7 +57,6 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
     their answers. The caller checked that the user may view reports."""
     dashboard = selectors.dashboard_data(campaign)
     questionnaire = campaign.questionnaire
-    bundled = questionnaire.slug == BUNDLED_SLUG
     responded = Response.objects.filter(campaign=campaign, status__in=Response.RESPONDED)
     respondents = [
         {
@@ -82,9 +66,8 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
         }
         for response in responded.select_related("iscm").order_by("iscm__name", "iscm__acronym")
     ]
-    annex_filter = Q(code__in=BUNDLED_ANNEX_QUESTIONS) if bundled else Q(type=Question.Type.LONG_TEXT)
     annex_questions = list(
-        Question.objects.filter(annex_filter, questionnaire_id=questionnaire.pk)
+        Question.objects.filter(Q(type=Question.Type.LONG_TEXT), questionnaire_id=questionnaire.pk)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
     )
@@ -102,7 +85,11 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
             "opens_at": campaign.opens_at,
             "closes_at": campaign.effective_close,
         },
-        "questionnaire": {"slug": questionnaire.slug, "title": questionnaire.title},
+        "questionnaire": {
+            "slug": questionnaire.slug,
+            "title": questionnaire.title,
+            "annex_title": questionnaire_schema(questionnaire).annex_title,
+        },
         "kpis": dashboard["kpis"],
         "respondents": respondents,
         "questions": dashboard["questions"],
@@ -355,67 +342,64 @@ def coverage_sentence(question: dict[str, Any]) -> str:
     return ""
 
 
-def review_plan_sentences(question: dict[str, Any]) -> list[str] | None:
-    """The seed's paragraph on the GCM regional review, with the right wording for zero and for all;
-    None when the question does not have the bundled choices (yes, no, undecided)."""
-    counts = {choice["code"]: choice["count"] for choice in question["choices"]}
-    if set(counts) != {"yes", "no", "undecided"}:
-        return None
+def _choice_phrase(choices: list[dict[str, Any]]) -> str:
+    """What the report says of the ISCMs that chose one of `choices`: the first one's report phrase (a hint,
+    e.g. "plan to engage in …"), else "chose “Yes” or “Partly”"."""
+    if choices[0]["report_phrase"]:
+        return choices[0]["report_phrase"]
+    names = [_("“%(label)s”") % {"label": choice["label"]} for choice in choices]
+    listed = names[0] if len(names) == 1 else _("%(items)s or %(last)s") % {
+        "items": ", ".join(names[:-1]),
+        "last": names[-1],
+    }
+    return _("chose %(choices)s") % {"choices": listed}
+
+
+def positive_sentences(question: dict[str, Any]) -> list[str]:
+    """A single choice hinted with positive (and negative) choices: the share of positive answers, then
+    each other choice that was chosen, then each negative choice, even when nobody chose it ("None …").
+    Worded with the choices' report phrases, with the right wording for zero and for all. [] when nobody
+    answered or no choice of the question is positive."""
+    hints = question["hints"]
     base = question["base"]
-    if not base:
+    positive = [choice for choice in question["choices"] if choice["code"] in hints["positive"]]
+    if not base or not positive:
         return []
-    yes, undecided, no = counts["yes"], counts["undecided"], counts["no"]
-    sentences = []
-    values = {"base": base}
-    if yes == base:
-        sentences.append(
+    negative = [choice for choice in question["choices"] if choice["code"] in hints["negative"]]
+    others = [choice for choice in question["choices"] if choice not in positive and choice not in negative]
+    count = sum(choice["count"] for choice in positive)
+    values = {"base": base, "count": count, "pct": pct_whole_text(count, base), "phrase": _choice_phrase(positive)}
+    if count == base and base > 1:
+        sentences = [_("All %(base)s responding ISCMs that answered %(phrase)s.") % values]
+    elif count == 0 and base > 1:
+        sentences = [_("None of the %(base)s responding ISCMs that answered %(phrase)s.") % values]
+    else:
+        sentences = [
             ngettext(
-                "The responding ISCM that answered plans to engage in the 2024 cycle of the GCM regional "
-                "review.",
-                "All %(base)s responding ISCMs that answered plan to engage in the 2024 cycle of the GCM "
-                "regional review.",
+                "%(pct)s %(phrase)s (%(count)s of the %(base)s ISCM that answered).",
+                "%(pct)s %(phrase)s (%(count)s of the %(base)s ISCMs that answered).",
                 base,
             )
             % values
-        )
-    elif yes == 0:
-        sentences.append(
-            ngettext(
-                "The responding ISCM that answered does not yet plan to engage in the 2024 cycle of the GCM "
-                "regional review.",
-                "None of the %(base)s responding ISCMs that answered plans yet to engage in the 2024 cycle "
-                "of the GCM regional review.",
-                base,
-            )
-            % values
-        )
-    else:
-        sentences.append(
-            ngettext(
-                "%(pct)s plan to engage in the 2024 cycle of the GCM regional review (%(count)s of the "
-                "%(base)s ISCM that answered).",
-                "%(pct)s plan to engage in the 2024 cycle of the GCM regional review (%(count)s of the "
-                "%(base)s ISCMs that answered).",
-                base,
-            )
-            % {**values, "count": yes, "pct": pct_whole_text(yes, base)}
-        )
-    if undecided and undecided != base:
-        template = (
-            _("The remaining %(pct)s have not yet decided (%(count)s).")
-            if yes and yes + undecided == base
-            else _("%(pct)s have not yet decided (%(count)s of %(base)s).")
-        )
-        sentences.append(template % {**values, "count": undecided, "pct": pct_whole_text(undecided, base)})
-    elif undecided == base:
-        sentences.append(_("All of them have not yet decided."))
-    if no == 0:
-        sentences.append(_("None responded that they do not plan to participate."))
-    else:
-        sentences.append(
-            _("%(pct)s responded that they do not plan to participate (%(count)s of %(base)s).")
-            % {**values, "count": no, "pct": pct_whole_text(no, base)}
-        )
+        ]
+    for choice in others:
+        chosen = choice["count"]
+        values = {"base": base, "count": chosen, "pct": pct_whole_text(chosen, base)}
+        values["phrase"] = _choice_phrase([choice])
+        if chosen == base:
+            sentences.append(_("All of them %(phrase)s.") % values)
+        elif chosen and count and count + chosen == base:
+            sentences.append(_("The remaining %(pct)s %(phrase)s (%(count)s).") % values)
+        elif chosen:
+            sentences.append(_("%(pct)s %(phrase)s (%(count)s of %(base)s).") % values)
+    for choice in negative:
+        chosen = choice["count"]
+        values = {"base": base, "count": chosen, "pct": pct_whole_text(chosen, base)}
+        values["phrase"] = _choice_phrase([choice])
+        if chosen:
+            sentences.append(_("%(pct)s %(phrase)s (%(count)s of %(base)s).") % values)
+        else:
+            sentences.append(_("None %(phrase)s.") % values)
     return sentences
 
 
@@ -433,35 +417,26 @@ def _table(question: dict[str, Any], *, of_selections: bool) -> list[dict[str, A
     ]
 
 
-def finding(question: dict[str, Any], *, questionnaire_slug: str, responded: int) -> dict[str, Any]:
-    """Prose, denominator note, chart and table of one choice question."""
-    bundled = questionnaire_slug == BUNDLED_SLUG
-    kind, chart_title = charts.chart_kind_and_title(questionnaire_slug, question)
-    of_selections = kind == charts.BARS_SELECTIONS
-    ranks = (
-        BUNDLED_LEADING_RANKS.get(question["code"], DEFAULT_LEADING_RANKS)
-        if bundled
-        else DEFAULT_LEADING_RANKS
-    )
+def finding(question: dict[str, Any], *, responded: int) -> dict[str, Any]:
+    """Prose, denominator note, chart and table of one choice question, as its presentation hints say."""
+    hints = question["hints"]
+    of_selections = hints["of_selections"]
     paragraphs: list[str] = []
     if question["base"]:
-        if bundled and question["code"] == "gcm_review_plan":
-            plan = review_plan_sentences(question)
-            paragraphs.append(
-                " ".join(plan if plan is not None else ranking_sentences(question, ranks=ranks))
-            )
-        else:
-            sentences = ranking_sentences(question, ranks=ranks, of_selections=of_selections)
-            if bundled and question["code"] in ("sdg_contributes", "gcm_contributes"):
+        sentences = positive_sentences(question) if question["type"] == Question.Type.SINGLE_CHOICE else []
+        if not sentences:
+            sentences = ranking_sentences(question, ranks=hints["top"], of_selections=of_selections)
+            if hints["coverage"]:
                 sentences.insert(0, coverage_sentence(question))
-            paragraphs.append(" ".join(sentence for sentence in sentences if sentence))
+        paragraphs.append(" ".join(sentence for sentence in sentences if sentence))
     return {
         "code": question["code"],
         "heading": question["label"],
         "paragraphs": [p for p in paragraphs if p],
         "note": base_note(question, responded=responded, of_selections=of_selections),
-        "chart_id": question["code"],
-        "chart_title": chart_title,
+        # a question hinted with no chart has no figure (and no figure number)
+        "chart_id": question["code"] if charts.has_chart(question) else "",
+        "chart_title": charts.chart_title(question),
         "chart_finding": charts.question_finding(question, of_selections=of_selections),
         "of_selections": of_selections,
         "answered": bool(question["base"]),
@@ -510,9 +485,7 @@ def response_sentence(kpis: dict[str, Any]) -> str:
     )
 
 
-def summary_paragraphs(
-    data: dict[str, Any], questions: dict[str, dict[str, Any]], *, bundled: bool
-) -> list[str]:
+def summary_paragraphs(data: dict[str, Any]) -> list[str]:
     campaign = data["campaign"]
     kpis = data["kpis"]
     first = ngettext(
@@ -537,55 +510,66 @@ def summary_paragraphs(
             )
             % {"list": join_list([iscm["display_name"] for iscm in respondents])}
         )
-    if bundled:
-        highlights = bundled_highlights(questions)
-        if highlights:
-            paragraphs.append(highlights)
+    highlights = summary_highlights(data["questions"])
+    if highlights:
+        paragraphs.append(highlights)
     return paragraphs
 
 
-def _leading_names(question: dict[str, Any] | None, ranks: int) -> list[str]:
-    if not question or not question["base"]:
+def _leading_names(question: dict[str, Any]) -> list[str]:
+    if not question["base"]:
         return []
-    return [
-        choice_name(question, choice) for group in leading_groups(question, ranks=ranks) for choice in group
-    ]
+    groups = leading_groups(question, ranks=question["hints"]["top"])
+    return [choice_name(question, choice) for group in groups for choice in group]
 
 
-def bundled_highlights(questions: dict[str, dict[str, Any]]) -> str:
-    """The seed's key paragraph: all SDGs contributed to, the SDGs and GCM objectives prioritised."""
+def _fully_covered(question: dict[str, Any]) -> bool:
+    return bool(question["base"]) and all(choice["count"] for choice in question["choices"])
+
+
+def _lower_first(text: str) -> str:
+    """ "The goals …" → "the goals …" to continue a sentence (an acronym such as "GCM …" stays)."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def summary_highlights(questions: list[dict[str, Any]]) -> str:
+    """The summary's key paragraph: for each question with a summary hint, its sentence naming the leading
+    choices ("{choices}" in the hint). The paragraph opens by saying the ISCMs contribute to every choice of
+    a shared list when a coverage question of the first sentence's list shows it ("while the ISCMs
+    contribute to all 17 SDGs, …")."""
     sentences = []
-    sdg_priorities = _leading_names(questions.get("sdg_priority"), BUNDLED_LEADING_RANKS["sdg_priority"])
-    contributes = questions.get("sdg_contributes")
-    all_sdgs = bool(
-        contributes and contributes["base"] and all(choice["count"] for choice in contributes["choices"])
-    )
-    if sdg_priorities:
-        values = {
-            "list": join_list(sdg_priorities),
-            "total": len(contributes["choices"]) if contributes else 17,
-        }
-        if all_sdgs:
-            sentences.append(
-                _(
-                    "The survey shows that while the ISCMs contribute to all %(total)s Sustainable "
-                    "Development Goals (SDGs), the goals they prioritise are %(list)s."
+    for question in questions:
+        template = question["hints"]["summary"]
+        names = _leading_names(question) if template else []
+        if not names:
+            continue
+        sentence = template.replace("{choices}", join_list(names))
+        covered = [
+            other
+            for other in questions
+            if other["hints"]["coverage"]
+            and other["choice_list"]
+            and other["choice_list"] == question["choice_list"]
+            and _fully_covered(other)
+        ]
+        if not sentences and covered and question["choice_list"] in ("sdg", "gcm"):
+            values = {"total": len(covered[0]["choices"]), "finding": _lower_first(sentence)}
+            if question["choice_list"] == "sdg":
+                sentence = (
+                    _(
+                        "The survey shows that while the ISCMs contribute to all %(total)s Sustainable "
+                        "Development Goals (SDGs), %(finding)s"
+                    )
+                    % values
                 )
-                % values
-            )
-        else:
-            sentences.append(
-                _("The Sustainable Development Goals (SDGs) the ISCMs prioritise are %(list)s.") % values
-            )
-    gcm_priorities = _leading_names(questions.get("gcm_priorities"), BUNDLED_LEADING_RANKS["gcm_priorities"])
-    if gcm_priorities:
-        sentences.append(
-            _(
-                "The GCM objectives they consider the most important to make progress on over the next "
-                "decade are %(list)s."
-            )
-            % {"list": join_list(gcm_priorities)}
-        )
+            else:
+                sentence = (
+                    _("The survey shows that while the ISCMs contribute to all %(total)s GCM objectives, %(finding)s")
+                    % values
+                )
+        sentences.append(sentence)
     return " ".join(sentences)
 
 
@@ -619,8 +603,9 @@ def text_blocks(text: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def annex(data: dict[str, Any], *, bundled: bool) -> dict[str, Any]:
-    """Each responding ISCM (by name), its answers to the annex questions (questionnaire order)."""
+def annex(data: dict[str, Any]) -> dict[str, Any]:
+    """Each responding ISCM (by name), its answers to the annex questions (the questionnaire's long-text
+    questions, in questionnaire order), under the questionnaire's annex title (a hint) or a generic one."""
     by_iscm: dict[str, dict[str, str]] = {}
     for answer in data["answers"]:
         by_iscm.setdefault(answer["iscm"], {})[answer["question"]] = answer["text"]
@@ -634,9 +619,7 @@ def annex(data: dict[str, Any], *, bundled: bool) -> dict[str, Any]:
         ]
         iscms.append({"name": iscm["display_name"], "acronym": iscm["acronym"], "answers": answers})
     return {
-        "title": _("Annex: messages and effective practices shared by the ISCMs")
-        if bundled
-        else _("Annex: answers to the open questions"),
+        "title": data["questionnaire"].get("annex_title") or _("Annex: answers to the open questions"),
         "intro": _(
             "The answers below are quoted as each responding ISCM wrote them, ISCMs in alphabetical order."
         ),
@@ -655,22 +638,21 @@ def _paragraphs(text: str) -> list[str]:
 
 def report_compose(data: dict[str, Any]) -> dict[str, Any]:
     """The report structure of `report_data`'s dict (see the module docstring). Pure: no database."""
-    slug = data["questionnaire"]["slug"]
-    bundled = slug == BUNDLED_SLUG
     responded = data["kpis"]["responded"]
-    questions = {question["code"]: question for question in data["questions"]}
     sections: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
-    for number, question in enumerate(data["questions"], start=1):
-        item = finding(question, questionnaire_slug=slug, responded=responded)
-        item["figure_number"] = number
-        figures[item["chart_id"]] = charts.question_chart(question, questionnaire_slug=slug)
+    for question in data["questions"]:
+        item = finding(question, responded=responded)
+        item["figure_number"] = None
+        if item["chart_id"]:
+            item["figure_number"] = len(figures) + 1
+            figures[item["chart_id"]] = charts.question_chart(question)
         if not sections or sections[-1]["title"] != question["section"]:
             sections.append({"title": question["section"], "findings": []})
         sections[-1]["findings"].append(item)
     if data.get("comparison"):
         section, comparison_figures = report_comparison_section(
-            data["comparison"], first_figure=len(data["questions"]) + 1
+            data["comparison"], first_figure=len(figures) + 1
         )
         sections.append(section)
         figures.update(comparison_figures)
@@ -703,12 +685,11 @@ def report_compose(data: dict[str, Any]) -> dict[str, Any]:
         if data["campaign"].get("synthetic")
         else "",
         "intro": _paragraphs(data["campaign"]["intro"]),
-        "summary": summary_paragraphs(data, questions, bundled=bundled),
+        "summary": summary_paragraphs(data),
         "notes": notes,
         "sections": sections,
-        "annex": annex(data, bundled=bundled),
+        "annex": annex(data),
         "figures": figures,
         "figures_as_of": freshness.get("computed_at"),
         "is_stale": bool(freshness.get("is_stale")),
-        "bundled": bundled,
     }

@@ -164,7 +164,9 @@ def render_files(
     PNGs: screenshots (2× scale) of every chart as the browser drew it, by chart id, for the DOCX.
     """
     html = document_html(report)
-    chart_ids = [finding["chart_id"] for section in report["sections"] for finding in section["findings"]]
+    chart_ids = [
+        finding["chart_id"] for section in report["sections"] for finding in section["findings"] if finding["chart_id"]
+    ]
     footer = (
         '<div style="font-size:8px;width:100%;text-align:center;color:#6c757d;">'
         '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
@@ -272,6 +274,8 @@ def render_docx(report: dict[str, Any], images: dict[str, bytes]) -> bytes:
             for run in note.runs:
                 run.font.size = Pt(9)
                 run.italic = True
+            if not finding["chart_id"]:
+                continue  # hinted with no chart: no figure
             image = images.get(finding["chart_id"])
             if image:
                 document.add_picture(io.BytesIO(image), width=Cm(DOCX_IMAGE_WIDTH_CM))

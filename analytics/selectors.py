@@ -140,9 +140,11 @@ def choice_questions(campaign: Campaign, *, region: str = "", iscm_type: str = "
 
     Unfiltered, the figures are the stored aggregates (as of `CampaignStats.computed_at`); for a
     region or ISCM type, or before the first recompute, they are counted live with the same SQL.
-    Each question: code, label, type, section, choice_list ("gcm", "sdg" or ""), base, selections,
+    Each question: code, label, type, section, choice_list ("gcm", "sdg" or ""), hints (the presentation
+    hints of the compiled schema in the active language: chart, of_selections, title, top, positive,
+    negative, coverage, summary), base, selections,
     answered (base > 0), `choices` in questionnaire order and `ranked` (rank, then questionnaire order);
-    each choice: code, label, description, display_label, count, rank, pct_of_respondents,
+    each choice: code, label, description, display_label, report_phrase, count, rank, pct_of_respondents,
     pct_of_selections (floats, exact; None when the denominator is 0).
     """
     stats = CampaignStats.objects.filter(campaign=campaign).first()
@@ -186,6 +188,7 @@ def _choice_questions(schema: QuestionnaireSchema, rows: list[dict[str, int]]) -
                     "label": choice.label,
                     "description": choice.description,
                     "display_label": choice_display_label(list_code, choice.code, choice.label),
+                    "report_phrase": choice.report_phrase,
                     "position": choice.position,
                     "count": count,
                     # a choice added after the last recompute has no stored row: it ranks after the rest
@@ -198,6 +201,7 @@ def _choice_questions(schema: QuestionnaireSchema, rows: list[dict[str, int]]) -
         for choice in choices:
             if choice["rank"] is None:
                 choice["rank"] = unranked_rank
+        hints = question.hints
         result.append(
             {
                 "code": question.code,
@@ -205,6 +209,16 @@ def _choice_questions(schema: QuestionnaireSchema, rows: list[dict[str, int]]) -
                 "type": question.type,
                 "section": question.section_title,
                 "choice_list": list_code,
+                "hints": {
+                    "chart": hints.chart,
+                    "of_selections": hints.denominator == "selections",
+                    "title": hints.title_in() or question.label,
+                    "top": hints.top,
+                    "positive": list(hints.positive),
+                    "negative": list(hints.negative),
+                    "coverage": hints.coverage,
+                    "summary": hints.summary_in(),
+                },
                 "base": base,
                 "selections": selections,
                 "answered": base > 0,

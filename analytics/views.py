@@ -118,20 +118,21 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     withheld = not nobody and _answers_withheld(request.user, filters, groups)
     if withheld:
         data = _withhold(data)
-    figures = charts.dashboard_figures(data, questionnaire_slug=campaign.questionnaire.slug, empty_text=nobody)
+    figures = charts.dashboard_figures(data, empty_text=nobody)
     if withheld:
         figures = {key: figure for key, figure in figures.items() if key in PARTICIPATION_CHARTS}
     sections: list[dict[str, Any]] = []
     for question in data["questions"]:
         if not sections or sections[-1]["title"] != question["section"]:
             sections.append({"title": question["section"], "questions": []})
-        kind, title = charts.chart_kind_and_title(campaign.questionnaire.slug, question)
+        of_selections = question["hints"]["of_selections"]
         sections[-1]["questions"].append(
             {
                 **question,
-                "chart_title": title,
-                "of_selections": kind == charts.BARS_SELECTIONS,
-                "chart_finding": charts.question_finding(question, of_selections=kind == charts.BARS_SELECTIONS),
+                "chart_title": charts.chart_title(question),
+                "has_chart": charts.has_chart(question),
+                "of_selections": of_selections,
+                "chart_finding": charts.question_finding(question, of_selections=of_selections),
             }
         )
     return render(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from .models import LANGUAGE_CODES, Choice, ChoiceList, Iscm, Question, Questionnaire, Section
+from .schema import CHART_KINDS, DENOMINATORS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_LISTS = {
@@ -35,6 +36,28 @@ def texts(field: str, values: dict[str, str] | None) -> dict[str, str]:
     """{"en": "...", "fr": "..."} → {"label_en": "...", "label_fr": "...", ...}, empty where missing."""
     values = values or {}
     return {f"{field}_{code}": values.get(code, "") for code in LANGUAGE_CODES}
+
+
+def presentation_fields(presentation: dict | None) -> dict[str, object]:
+    """A question's "presentation" hints of the JSON definition → `Question` columns (docs/report.md):
+    chart ("bars", "donut", "none"), denominator ("respondents", "selections"), top (how many leading
+    choices the report names), title and summary (texts per language; "{choices}" in a summary stands for
+    the leading choices), positive and negative (single choice: choice codes), coverage (true/false)."""
+    presentation = presentation or {}
+    if presentation.get("chart", "") not in ("", *CHART_KINDS):
+        raise ValueError(f"presentation.chart must be one of {', '.join(CHART_KINDS)}")
+    if presentation.get("denominator", "") not in ("", *DENOMINATORS):
+        raise ValueError(f"presentation.denominator must be one of {', '.join(DENOMINATORS)}")
+    return {
+        "chart_kind": presentation.get("chart", ""),
+        "chart_denominator": presentation.get("denominator", ""),
+        "report_top": presentation.get("top"),
+        "positive_choices": presentation.get("positive", []),
+        "negative_choices": presentation.get("negative", []),
+        "report_coverage": presentation.get("coverage", False),
+        **texts("chart_title", presentation.get("title")),
+        **texts("report_summary", presentation.get("summary")),
+    }
 
 
 def reference_lists_load(data_dir: Path = DATA_DIR) -> None:
@@ -97,6 +120,7 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
         version=definition["version"],
         **texts("title", definition["title"]),
         **texts("description", definition.get("description")),
+        **texts("annex_title", definition.get("annex_title")),
     )
     lists = {choice_list.code: choice_list for choice_list in ChoiceList.objects.all()}
     by_code: dict[str, Question] = {}
@@ -125,6 +149,7 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
                 show_if_values=condition.get("values", []),
                 **texts("label", question_def["label"]),
                 **texts("help", question_def.get("help")),
+                **presentation_fields(question_def.get("presentation")),
             )
             by_code[question.code] = question
             Choice.objects.bulk_create(
@@ -134,6 +159,7 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
                     position=choice_index,
                     **texts("label", choice_def["label"]),
                     **texts("description", choice_def.get("description")),
+                    **texts("report_phrase", choice_def.get("report_phrase")),
                 )
                 for choice_index, choice_def in enumerate(question_def.get("choices", []), start=1)
             )

@@ -275,6 +275,9 @@ class Choice(FrozenWhenPublished):
     position = models.PositiveSmallIntegerField(default=0)
     locals().update(translated_fields("label"))
     locals().update(translated_fields("description", long=True, required=False))
+    # Presentation hint of a single choice's own choice: what the report says of the ISCMs that chose it,
+    # as a verb phrase ("plan to engage in …"); empty: "chose “<label>”".
+    locals().update(translated_fields("report_phrase", required=False))
 
     class Meta:
         ordering = ["position", "id"]
@@ -333,6 +336,8 @@ class Questionnaire(FrozenWhenPublished):
     published_at = models.DateTimeField(null=True, blank=True)
     locals().update(translated_fields("title"))
     locals().update(translated_fields("description", long=True, required=False))
+    # Presentation hint: the title of the report's annex (the long-text answers); empty: a generic title.
+    locals().update(translated_fields("annex_title", required=False))
 
     class Meta:
         ordering = ["slug", "-version"]
@@ -448,6 +453,17 @@ class Question(FrozenWhenPublished):
         blank=True,
         help_text=_("Single choice: the choice codes the report counts as a positive answer."),
     )
+    negative_choices = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Single choice: the choice codes the report counts as a negative answer (always stated)."),
+    )
+    report_coverage = models.BooleanField(
+        default=False,
+        help_text=_("Shared list: the report says how many of the list's choices the ISCMs' work contributes to."),
+    )
+    # The report summary's sentence on the leading choices; "{choices}" stands for them.
+    locals().update(translated_fields("report_summary", required=False))
 
     class Meta:
         ordering = ["section__position", "position", "id"]

@@ -80,6 +80,7 @@ class ChoiceSchema:
     labels: Texts
     descriptions: Texts
     numbered: bool  # it belongs to a numbered reference list (every code a number: SDGs, GCM objectives)
+    report_phrases: Texts  # hint: what the report says of those who chose it ("plan to engage in …")
 
     @property
     def label(self) -> str:
@@ -91,6 +92,10 @@ class ChoiceSchema:
 
     def label_in(self, language: str | None) -> str:
         return text_in(self.labels, language)
+
+    @property
+    def report_phrase(self) -> str:
+        return text_in(self.report_phrases)
 
     def description_in(self, language: str | None) -> str:
         return text_in(self.descriptions, language)
@@ -110,10 +115,16 @@ class PresentationHints:
     top: int  # how many leading choices the report names
     titles: Texts  # chart and report title per language; empty: the question's label
     positive: tuple[str, ...]  # single choice: codes the report counts as a positive answer
+    negative: tuple[str, ...]  # single choice: codes the report counts as a negative answer
+    coverage: bool  # the report says how many of the shared list's choices were cited
+    summaries: Texts  # the report summary's sentence on the leading choices ("{choices}"); empty: none
     explicit: bool  # given in the definition, not defaulted from the question type
 
     def title_in(self, language: str | None = None) -> str:
         return text_in(self.titles, language)
+
+    def summary_in(self, language: str | None = None) -> str:
+        return text_in(self.summaries, language)
 
 
 @dataclass(frozen=True)
@@ -233,10 +244,15 @@ class QuestionnaireSchema:
     titles: Texts
     sections: tuple[SectionSchema, ...]
     questions: Mapping[str, QuestionSchema]  # by code, in questionnaire order
+    annex_titles: Texts  # hint: the title of the report's annex; empty: a generic title
 
     @property
     def title(self) -> str:
         return text_in(self.titles)
+
+    @property
+    def annex_title(self) -> str:
+        return text_in(self.annex_titles)
 
     def question(self, code: str) -> QuestionSchema | None:
         return self.questions.get(code)
@@ -361,14 +377,26 @@ def hints_for(question: Question, choice_count: int) -> PresentationHints:
         chart = "donut"
     else:
         chart = "none"
-    explicit = bool(question.chart_kind or question.chart_denominator or question.report_top)
+    titles = _texts(question, "chart_title")
+    summaries = _texts(question, "report_summary")
+    explicit = bool(
+        question.chart_kind
+        or question.chart_denominator
+        or question.report_top
+        or question.positive_choices
+        or question.negative_choices
+        or question.report_coverage
+    )
     return PresentationHints(
         chart=question.chart_kind or chart,
         denominator=question.chart_denominator or "respondents",
         top=question.report_top if question.report_top is not None else min(DEFAULT_TOP, choice_count),
-        titles=_texts(question, "chart_title"),
+        titles=titles,
         positive=tuple(question.positive_choices or ()),
-        explicit=explicit or any(_texts(question, "chart_title").values()),
+        negative=tuple(question.negative_choices or ()),
+        coverage=question.report_coverage,
+        summaries=summaries,
+        explicit=explicit or any(titles.values()) or any(summaries.values()),
     )
 
 
@@ -442,6 +470,7 @@ def schema_build(questionnaire: Questionnaire) -> QuestionnaireSchema:
                 labels=_texts(choice, "label"),
                 descriptions=_texts(choice, "description"),
                 numbered=numbered,
+                report_phrases=_texts(choice, "report_phrase"),
             )
             for choice in choices
         )
@@ -494,4 +523,5 @@ def schema_build(questionnaire: Questionnaire) -> QuestionnaireSchema:
             for section, items in ordered
         ),
         questions=MappingProxyType(by_code),
+        annex_titles=_texts(questionnaire, "annex_title"),
     )

@@ -21,10 +21,10 @@ class DefinitionMismatch(ValueError):
 
 @transaction.atomic
 def questionnaire_translations_update(*, questionnaire: Questionnaire, definition: dict) -> int:
-    """Copy the non-English texts of `definition` onto the questionnaire, its sections, questions and
-    own choices. Returns the number of rows changed: a second run with the same definition changes
-    nothing (0). A language missing from the definition leaves the stored text alone, so a translation
-    entered another way (the admin) is not erased; English and structure are never touched.
+    """Copy the non-English texts of `definition` (presentation hints included) onto the questionnaire,
+    its sections, questions and own choices. Returns the number of rows changed: a second run with the same
+    definition changes nothing (0). A language missing from the definition leaves the stored text alone,
+    so a translation entered another way (the admin) is not erased; English and structure are never touched.
 
     Sections are matched by position (as `questionnaire_create` numbers them), questions by code,
     own choices by code within their question. A fixed number of reads, one write per changed row.
@@ -35,7 +35,14 @@ def questionnaire_translations_update(*, questionnaire: Questionnaire, definitio
             f"questionnaire {questionnaire.slug} v{questionnaire.version}."
         )
     questionnaire.refresh_from_db()  # compare with what is stored, not with a stale instance
-    changed = _update(questionnaire, {"title": definition.get("title"), "description": definition.get("description")})
+    changed = _update(
+        questionnaire,
+        {
+            "title": definition.get("title"),
+            "description": definition.get("description"),
+            "annex_title": definition.get("annex_title"),
+        },
+    )
 
     sections = {section.position: section for section in Section.objects.filter(questionnaire=questionnaire)}
     questions = {question.code: question for question in Question.objects.filter(questionnaire=questionnaire)}
@@ -54,12 +61,26 @@ def questionnaire_translations_update(*, questionnaire: Questionnaire, definitio
             question = questions.get(question_def["code"])
             if question is None:
                 continue
-            changed += _update(question, {"label": question_def.get("label"), "help": question_def.get("help")})
+            presentation = question_def.get("presentation") or {}
+            changed += _update(
+                question,
+                {
+                    "label": question_def.get("label"),
+                    "help": question_def.get("help"),
+                    "chart_title": presentation.get("title"),
+                    "report_summary": presentation.get("summary"),
+                },
+            )
             for choice_def in question_def.get("choices", []):
                 choice = choices.get((question.pk, choice_def["code"]))
                 if choice is not None:
                     changed += _update(
-                        choice, {"label": choice_def.get("label"), "description": choice_def.get("description")}
+                        choice,
+                        {
+                            "label": choice_def.get("label"),
+                            "description": choice_def.get("description"),
+                            "report_phrase": choice_def.get("report_phrase"),
+                        },
                     )
     return changed
 

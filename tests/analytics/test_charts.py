@@ -16,6 +16,7 @@ def _question(
     choice_list: str = "",
     code: str = "q",
     labels: dict[str, str] | None = None,
+    **hints,
 ) -> dict:
     """A question dict as `selectors.choice_questions` returns it, built by hand."""
     codes = list(counts)
@@ -26,6 +27,7 @@ def _question(
             "code": c,
             "label": labels.get(c, f"Choice {c}"),
             "description": f"Full title of {c}",
+            "report_phrase": "",
             "display_label": (
                 f"Objective {c} – {labels.get(c, 'Title')}"
                 if choice_list == "gcm"
@@ -49,6 +51,7 @@ def _question(
         "type": "multiple_choice",
         "section": "S",
         "choice_list": choice_list,
+        "hints": {"chart": "bars", "of_selections": False, "title": "Which ones?", "top": 3} | hints,
         "base": base,
         "selections": selections if selections is not None else sum(counts.values()),
         "answered": base > 0,
@@ -103,17 +106,17 @@ def test_sdg_ranking_uses_the_official_sdg_colours():
 
 
 def test_share_of_selections_uses_the_selections_as_denominator():
-    question = _question({"regional_event": 11, "written_input": 8, "iscm_event": 8, "other": 4}, base=13)
-    figure = charts.question_chart(
-        question | {"code": "gcm_review_format"}, questionnaire_slug="iscm-contributions"
+    question = _question(
+        {"regional_event": 11, "written_input": 8, "iscm_event": 8, "other": 4}, base=13, of_selections=True
     )
+    figure = charts.question_chart(question)
     assert figure["data"][0]["text"] == ["35.5% (11/31)", "25.8% (8/31)", "25.8% (8/31)", "12.9% (4/31)"]
     assert "selections" in figure["layout"]["xaxis"]["title"]["text"]
 
 
-def test_review_plan_is_a_donut_in_questionnaire_order():
-    question = _question({"yes": 9, "no": 0, "undecided": 4}, base=13, code="gcm_review_plan")
-    figure = charts.question_chart(question, questionnaire_slug="iscm-contributions")
+def test_a_donut_shows_a_single_choice_in_questionnaire_order():
+    question = _question({"yes": 9, "no": 0, "undecided": 4}, base=13, chart="donut")
+    figure = charts.question_chart(question)
     pie = figure["data"][0]
     assert pie["type"] == "pie" and pie["hole"] == 0.5
     assert pie["values"] == [9, 0, 4]
@@ -122,11 +125,25 @@ def test_review_plan_is_a_donut_in_questionnaire_order():
     assert pie["texttemplate"] == ["%{label}<br>%{text}", "", "%{label}<br>%{text}"]
 
 
-def test_any_other_questionnaire_gets_ranked_bars_titled_with_the_question():
-    question = _question({"a": 1, "b": 2}, base=2, code="gcm_review_plan")
-    figure = charts.question_chart(question, questionnaire_slug="another-questionnaire")
+def test_bars_are_titled_with_the_title_hint():
+    question = _question({"a": 1, "b": 2}, base=2, title="Choices in the hint")
+    figure = charts.question_chart(question)
     assert figure["data"][0]["type"] == "bar"
-    assert figure["layout"]["title"]["text"] == "Which ones?"
+    assert figure["layout"]["title"]["text"] == "Choices in the hint"
+
+
+def test_a_question_hinted_with_no_chart_has_no_figure():
+    data = {
+        "by_region": [],
+        "by_type": [],
+        "over_time": [],
+        "kpis": {"invited": 0},
+        "questions": [
+            _question({"a": 1}, base=1, code="shown"),
+            _question({"b": 1}, base=1, code="hidden", chart="none"),
+        ],
+    }
+    assert "hidden" not in charts.dashboard_figures(data) and "shown" in charts.dashboard_figures(data)
 
 
 def test_a_question_nobody_answered_gives_an_empty_chart_saying_so():
@@ -185,15 +202,15 @@ def test_every_chart_draws_only_trace_types_of_the_partial_plotly_bundle():
         "over_time": [{"date": "2023-04-11", "count": 2, "cumulative": 2}],
         "kpis": {"invited": 7},
         "questions": [
-            _question({"1": 3, "2": 1}, base=4, choice_list="gcm", code="gcm_contributes"),
-            _question({"yes": 2, "no": 1}, base=3, code="gcm_review_plan"),
+            _question({"1": 3, "2": 1}, base=4, choice_list="gcm", code="contributes"),
+            _question({"yes": 2, "no": 1}, base=3, code="plan", chart="donut"),
+            _question({"f": 2, "g": 1}, base=3, code="formats", of_selections=True),
             _question({"x": 0}, base=0, code="nobody"),
         ],
     }
-    for slug in ("", "iscm-contributions-2023"):
-        figures = charts.dashboard_figures(data, questionnaire_slug=slug)
-        types = {trace["type"] for figure in figures.values() for trace in figure["data"]}
-        assert types <= {"bar", "pie", "scatter"}, types
+    figures = charts.dashboard_figures(data)
+    types = {trace["type"] for figure in figures.values() for trace in figure["data"]}
+    assert types == {"bar", "pie", "scatter"}, types
 
 
 def test_each_chart_states_its_main_finding_in_words():

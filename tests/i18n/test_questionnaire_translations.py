@@ -7,7 +7,7 @@ from questionnaires.models import Choice, Question, Questionnaire, Questionnaire
 from questionnaires.translations import DefinitionMismatch, questionnaire_translations_update
 from tests import factories
 
-TEXT_KEYS = ("title", "description", "label", "help")
+TEXT_KEYS = ("title", "description", "label", "help", "summary", "report_phrase", "annex_title")
 
 
 def texts_of(node):
@@ -29,11 +29,18 @@ def translation_columns_blank(questionnaire):
     blank = {f"{field}_{code}": "" for field in ("title", "description") for code in ("fr", "es", "ar")}
     Questionnaire.objects.filter(pk=questionnaire.pk).update(**blank)
     Section.objects.filter(questionnaire=questionnaire).update(**blank)
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        **{f"annex_title_{code}": "" for code in ("fr", "es", "ar")}
+    )
     Question.objects.filter(questionnaire=questionnaire).update(
-        **{f"{field}_{code}": "" for field in ("label", "help") for code in ("fr", "es", "ar")}
+        **{
+            f"{field}_{code}": ""
+            for field in ("label", "help", "chart_title", "report_summary")
+            for code in ("fr", "es", "ar")
+        }
     )
     Choice.objects.filter(question__questionnaire=questionnaire).update(
-        **{f"{field}_{code}": "" for field in ("label", "description") for code in ("fr", "es", "ar")}
+        **{f"{field}_{code}": "" for field in ("label", "description", "report_phrase") for code in ("fr", "es", "ar")}
     )
 
 
@@ -58,7 +65,9 @@ def snapshot(questionnaire):
 def test_every_text_of_the_bundled_questionnaire_is_in_four_languages(definition):
     texts = list(texts_of(definition))
 
-    assert len(texts) == 37  # 2 + 4 sections × 2 + 14 labels + 4 helps + 7 choices + 2 descriptions
+    # 2 + 4 sections × 2 + 14 labels + 4 helps + 7 choices + 2 descriptions, and the presentation hints:
+    # 6 chart titles, 2 summaries, 3 report phrases, the annex title
+    assert len(texts) == 49
     for text in texts:
         assert set(text) == {"en", "fr", "es", "ar"}, text["en"]
         assert all(text[code].strip() for code in ("fr", "es", "ar")), text["en"]
@@ -95,6 +104,10 @@ def test_a_published_questionnaire_gets_its_translations_and_a_second_run_change
         "Aún no se ha decidido",
         "لم يُتَّخذ قرار بعد",
     )
+    # the presentation hints' texts too: the chart title and the report phrase
+    assert plan.chart_title_fr == "Participation au cycle 2024 de l’examen régional du Pacte mondial sur les migrations"
+    assert undecided.report_phrase_es == "aún no lo han decidido"
+    assert questionnaire.annex_title_ar == "المرفق: الرسائل والممارسات الفعالة التي شاركتها الآليات"
     section = Section.objects.get(questionnaire=questionnaire, position=3)
     with translation.override("es"):
         assert section.title == "Cambio climático y migración"

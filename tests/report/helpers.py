@@ -9,6 +9,20 @@ from typing import Any
 from analytics.numbers import competition_ranks, percent
 
 
+def hints(question_type: str = "multiple_choice", label: str = "Which ones?", **given: Any) -> dict[str, Any]:
+    """The presentation hints of a question dict, defaulted as `questionnaires.schema.hints_for` does."""
+    return {
+        "chart": "bars" if question_type == "multiple_choice" else "donut",
+        "of_selections": False,
+        "title": label,
+        "top": 3,
+        "positive": [],
+        "negative": [],
+        "coverage": False,
+        "summary": "",
+    } | given
+
+
 def question(
     counts: dict[str, int],
     *,
@@ -20,11 +34,15 @@ def question(
     section: str = "Section",
     labels: dict[str, str] | None = None,
     descriptions: dict[str, str] | None = None,
+    phrases: dict[str, str] | None = None,
+    question_type: str = "multiple_choice",
+    **given_hints: Any,
 ) -> dict[str, Any]:
     codes = list(counts)
     ranks = competition_ranks([counts[c] for c in codes])
     labels = labels or {}
     descriptions = descriptions or {}
+    phrases = phrases or {}
     selections = selections if selections is not None else sum(counts.values())
     choices = []
     for index, choice_code in enumerate(codes):
@@ -42,6 +60,7 @@ def question(
                 "label": title,
                 "description": descriptions.get(choice_code, ""),
                 "display_label": display,
+                "report_phrase": phrases.get(choice_code, ""),
                 "position": index,
                 "count": counts[choice_code],
                 "rank": ranks[index] if base else 1,
@@ -52,9 +71,10 @@ def question(
     return {
         "code": code,
         "label": label,
-        "type": "multiple_choice",
+        "type": question_type,
         "section": section,
         "choice_list": choice_list,
+        "hints": hints(question_type, label, **given_hints),
         "base": base,
         "selections": selections,
         "answered": base > 0,

@@ -127,7 +127,7 @@ def test_base_note_names_the_denominator_and_the_base_only_when_it_differs():
         ),
         (
             {"yes": 0, "no": 3, "undecided": 10},
-            "None of the 13 responding ISCMs that answered plans yet to engage in the 2024 cycle of the GCM "
+            "None of the 13 responding ISCMs that answered plan to engage in the 2024 cycle of the GCM "
             "regional review. 77% have not yet decided (10 of 13). 23% responded that they do not plan to "
             "participate (3 of 13).",
         ),
@@ -138,9 +138,47 @@ def test_base_note_names_the_denominator_and_the_base_only_when_it_differs():
         ),
     ],
 )
-def test_review_plan_wording_handles_zero_and_all(counts, expected):
-    q = question(counts, base=13, code="gcm_review_plan")
-    assert " ".join(report.review_plan_sentences(q)) == expected
+def test_positive_choices_wording_handles_zero_and_all(counts, expected):
+    """A single choice hinted with positive and negative choices and report phrases (the 2023 review plan)."""
+    q = question(
+        counts,
+        base=13,
+        question_type="single_choice",
+        positive=["yes"],
+        negative=["no"],
+        phrases={
+            "yes": "plan to engage in the 2024 cycle of the GCM regional review",
+            "no": "responded that they do not plan to participate",
+            "undecided": "have not yet decided",
+        },
+    )
+    assert " ".join(report.positive_sentences(q)) == expected
+    assert report.finding(q, responded=13)["paragraphs"] == [expected]
+
+
+def test_positive_choices_without_phrases_are_named_by_their_labels():
+    q = question(
+        {"yes": 3, "partly": 1, "no": 0},
+        base=4,
+        question_type="single_choice",
+        labels={"yes": "Yes", "partly": "Partly", "no": "No"},
+        positive=["yes", "partly"],
+        negative=["no"],
+    )
+    assert " ".join(report.positive_sentences(q)) == (
+        "All 4 responding ISCMs that answered chose “Yes” or “Partly”. None chose “No”."
+    )
+    q = question(
+        {"yes": 2, "partly": 1, "no": 1},
+        base=4,
+        question_type="single_choice",
+        labels={"yes": "Yes", "partly": "Partly", "no": "No"},
+        positive=["yes", "partly"],
+        negative=["no"],
+    )
+    assert " ".join(report.positive_sentences(q)) == (
+        "75% chose “Yes” or “Partly” (3 of the 4 ISCMs that answered). 25% chose “No” (1 of 4)."
+    )
 
 
 def test_response_sentence_cases():
@@ -207,3 +245,13 @@ def test_generic_report_structure():
             "blocks": [{"kind": "paragraph", "lines": ["We meet."]}, {"kind": "list", "items": ["often"]}],
         }
     ]
+
+
+def test_a_single_choice_without_positive_choices_is_ranked():
+    q = question({"yes": 2, "no": 1}, base=3, question_type="single_choice", labels={"yes": "Yes", "no": "No"})
+    assert report.finding(q, responded=3)["paragraphs"] == [
+        "“Yes” ranks first, cited by 2 of 3 responding ISCMs (67%). It is followed by “No”, cited by 1 of 3 (33%)."
+    ]
+    unknown = question({"yes": 2, "no": 1}, base=3, question_type="single_choice", positive=["gone"])
+    assert report.positive_sentences(unknown) == []
+    assert report.finding(unknown, responded=3)["paragraphs"][0].startswith("“Title yes” ranks first")
