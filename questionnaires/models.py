@@ -50,21 +50,25 @@ class CrossVersionAssignment(ValueError):
     """A section, question, choice or condition put into (or pointing at) another questionnaire version."""
 
 
-def text_field_names(model: type[models.Model]) -> set[str]:
-    """The per-language text columns (`label_en`, `label_fr`, ...): the only ones a published
-    questionnaire may still change (typos, translations)."""
-    return {
+def editable_field_names(model: type[models.Model]) -> set[str]:
+    """What a published questionnaire may still change: its texts in every language (`label_en`,
+    `label_fr`, ...: typos, translations) and its presentation hints (how dashboards and the report
+    show a question). Answers, exports and aggregates depend on neither."""
+    texts = {
         field.name
         for field in model._meta.concrete_fields
         if isinstance(field, models.CharField | models.TextField)
         and any(field.name.endswith(f"_{code}") for code in LANGUAGE_CODES)
     }
+    return texts | set(getattr(model, "PRESENTATION_FIELDS", ()))
 
 
 def structure_field_names(model: type[models.Model]) -> list[str]:
-    """Every other column (codes, types, positions, limits, links, status): frozen once published."""
-    texts = text_field_names(model)
-    return [field.attname for field in model._meta.concrete_fields if not field.primary_key and field.name not in texts]
+    """Every other column (codes, types, positions, limits, links, conditions, status): frozen once published."""
+    editable = editable_field_names(model)
+    return [
+        field.attname for field in model._meta.concrete_fields if not field.primary_key and field.name not in editable
+    ]
 
 
 class FrozenQuerySet(models.QuerySet):
@@ -72,7 +76,7 @@ class FrozenQuerySet(models.QuerySet):
     on rows of a published questionnaire (and towards one); `bulk_create()` into one is refused."""
 
     def update(self, **kwargs):
-        if set(kwargs) - text_field_names(self.model):
+        if set(kwargs) - editable_field_names(self.model):
             targets = _owners(self.model.owner_links(_as_attnames(self.model, kwargs), None))
             if (
                 self.model.published_rows(self).exists()
@@ -92,7 +96,7 @@ class FrozenQuerySet(models.QuerySet):
     delete.queryset_only = True
 
     def bulk_update(self, objs, fields, batch_size=None):
-        if set(fields) - text_field_names(self.model):
+        if set(fields) - editable_field_names(self.model):
             for obj in objs:
                 obj.frozen_check()
         return super().bulk_update(objs, fields, batch_size=batch_size)
@@ -111,9 +115,10 @@ class FrozenQuerySet(models.QuerySet):
 class FrozenWhenPublished(models.Model):
     """Nothing of a published questionnaire's structure changes, whatever the door (a page, the admin,
     a service, `save()`, `update()`, `bulk_create()`, a delete): answers, exports and aggregates rely on
-    its codes, choices and conditions. Only its texts (`text_field_names`: typos, translations) may
-    still change. A row may not move to, or point at, another questionnaire version either (a question
-    of a draft put into a section of a published version is a published form that changed)."""
+    its codes, choices and conditions. Only its texts (typos, translations) and presentation hints may
+    still change (`editable_field_names`). A row may not move to, or point at, another questionnaire
+    version either (a question of a draft put into a section of a published version is a published
+    form that changed)."""
 
     objects = FrozenQuerySet.as_manager()
 
@@ -122,7 +127,7 @@ class FrozenWhenPublished(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or not set(update_fields) <= text_field_names(type(self)):
+        if update_fields is None or not set(update_fields) <= editable_field_names(type(self)):
             self.frozen_check()
         super().save(*args, **kwargs)
 
@@ -411,6 +416,15 @@ class Question(FrozenWhenPublished):
         MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
 
     CHOICE_TYPES = (Type.SINGLE_CHOICE, Type.MULTIPLE_CHOICE)
+    # Presentation hints: they may still change once the questionnaire is published (see FrozenWhenPublished)
+    PRESENTATION_FIELDS = (
+        "chart_kind",
+        "chart_denominator",
+        "report_top",
+        "positive_choices",
+        "negative_choices",
+        "report_coverage",
+    )
     TEXT_TYPES = (Type.SHORT_TEXT, Type.LONG_TEXT, Type.EMAIL)
     NUMBER_TYPES = (Type.INTEGER, Type.DECIMAL)
     DEFAULT_MAX_LENGTH = {Type.SHORT_TEXT: 300, Type.EMAIL: 254, Type.LONG_TEXT: 10000}

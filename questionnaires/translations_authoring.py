@@ -1,7 +1,8 @@
 """Every text of a questionnaire version, in the four languages, for the translations page and the
 publish check: the title and description, section titles and descriptions, question labels, help
-texts and chart titles, and the labels and descriptions of the questions' own choices (shared lists
-such as the SDGs are translated with the lists, not per questionnaire).
+texts, the labels and descriptions of the questions' own choices, and the texts of the presentation
+hints (chart titles, the report's summary sentences, choice phrases and annex title). Shared lists
+such as the SDGs are translated with the lists, not per questionnaire.
 
 Texts may change after publishing (typos, translations): `questionnaire_texts_save` writes them with
 `save(update_fields=[...text columns...])`, the one write `FrozenWhenPublished` allows on a published
@@ -26,6 +27,9 @@ TEXT_LABELS = {
     "label": gettext_lazy("Label"),
     "help": gettext_lazy("Help text"),
     "chart_title": gettext_lazy("Chart title"),
+    "annex_title": gettext_lazy("Report annex title"),
+    "report_summary": gettext_lazy("Report summary sentence"),
+    "report_phrase": gettext_lazy("Report phrase"),
 }
 
 
@@ -103,6 +107,7 @@ def questionnaire_texts(questionnaire: Questionnaire) -> QuestionnaireTexts:
     own_rows = [
         _row(questionnaire, "title", _("Questionnaire"), None, required=True),
         _row(questionnaire, "description", _("Questionnaire"), None),
+        _row(questionnaire, "annex_title", _("Questionnaire"), None),
     ]
     numbers: dict[int, str] = {}
     result = []
@@ -119,11 +124,14 @@ def questionnaire_texts(questionnaire: Questionnaire) -> QuestionnaireTexts:
             rows.append(_row(question, "help", place, section.pk))
             if question.is_choice:
                 rows.append(_row(question, "chart_title", place, section.pk))
+                rows.append(_row(question, "report_summary", place, section.pk))
             if question.choice_list_id is None:
                 for choice in choices_by_question.get(question.pk, []):
                     choice_place = f"{place} · {choice.code}"
                     rows.append(_row(choice, "label", choice_place, section.pk, required=True))
                     rows.append(_row(choice, "description", choice_place, section.pk))
+                    if question.type == Question.Type.SINGLE_CHOICE:
+                        rows.append(_row(choice, "report_phrase", choice_place, section.pk))
         result.append(SectionTexts(section, number, rows))
     return QuestionnaireTexts(questionnaire, own_rows, result, numbers)
 

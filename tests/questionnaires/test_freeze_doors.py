@@ -72,6 +72,8 @@ def test_orm_saves_of_structure_are_refused_texts_are_not(versions):
     question.save()  # texts only: allowed, even with a full save
     choice.label_fr = "En ligne"
     choice.save(update_fields=["label_fr"])
+    question.chart_kind, question.report_top = "bars", 2  # presentation hints, not structure
+    question.save(update_fields=["chart_kind", "report_top"])
     assert structure(published) == before
     assert questionnaire_schema(published).question("formats").label_in("ar") == "الأشكال"
 
