@@ -330,7 +330,7 @@ AXES_USERNAME_CALLABLE = "questionnaires.auth_backends.lockout_username"
 # Bodies refused on their Content-Length before any parsing (RequestSizeLimitMiddleware); file parts
 # only on the views named here, which may take up to FILE_UPLOAD_MAX_REQUEST_BYTES.
 MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
-FILE_UPLOAD_VIEWS = ["questionnaires:import_responses"]
+FILE_UPLOAD_VIEWS = ["questionnaires:import_responses", "questionnaires:authoring_import"]
 FILE_UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_UPLOAD_BYTES", str(21 * 1024 * 1024)))
 # A running report job with no heartbeat for this long is taken for dead (its worker died).
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("REPORT_HEARTBEAT_TIMEOUT_SECONDS", "60"))

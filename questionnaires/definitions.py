@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from .models import LANGUAGE_CODES, Choice, ChoiceList, Iscm, Question, Questionnaire, Section
-from .schema import CHART_KINDS, DENOMINATORS
+from .schema import CHART_KINDS, DENOMINATORS, questionnaire_schema
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_LISTS = {
@@ -168,3 +172,318 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
         questionnaire.published_at = timezone.now()
         questionnaire.save(update_fields=["status", "published_at"])
     return questionnaire
+
+
+# --- definitions from outside (JSON files, XLSForms): checked, then loaded as a new draft ------------
+
+CODE_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
+QUESTION_CODE_MAX = Question._meta.get_field("code").max_length
+CHOICE_CODE_MAX = Choice._meta.get_field("code").max_length
+SLUG_MAX = Questionnaire._meta.get_field("slug").max_length
+SHORT_TEXT_MAX = 500  # titles and choice labels are CharField(500) (models.translated_fields)
+
+
+class DefinitionInvalid(ValueError):
+    """A definition that cannot become a questionnaire; `problems` says why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def definition_problems(definition: object) -> list[str]:
+    """Every reason why `definition` cannot be loaded, one line each ([] when it can): the shape of the
+    file, duplicate codes, unknown types and lists, conditions on a missing, later or non-choice
+    question or on unknown choices, limits that do not fit the question. Reads the shared lists."""
+    if not isinstance(definition, dict):
+        return [_("The definition is not a JSON object with a title and sections.")]
+    problems: list[str] = []
+    problems += _texts_problems(definition.get("title"), _("the questionnaire's title"), limit=SHORT_TEXT_MAX)
+    problems += _texts_problems(definition.get("description"), _("the questionnaire's description"), required=False)
+    problems += _texts_problems(
+        definition.get("annex_title"), _("the title of the report's annex"), required=False, limit=SHORT_TEXT_MAX
+    )
+    slug = definition.get("slug")
+    if not isinstance(slug, str) or not slugify(slug) or slugify(slug) != slug or len(slug) > SLUG_MAX:
+        problems.append(
+            _("The questionnaire's slug %(slug)r is not a slug (letters, digits, - and _, at most %(max)d).")
+            % {"slug": slug, "max": SLUG_MAX}
+        )
+    sections = definition.get("sections")
+    if not isinstance(sections, list) or not sections:
+        problems.append(_("The questionnaire has no sections."))
+        return problems
+    shared = {
+        choice_list.code: [choice.code for choice in choice_list.choices.all()]
+        for choice_list in ChoiceList.objects.prefetch_related("choices")
+    }
+    earlier: dict[str, dict] = {}  # questions seen so far, by code
+    for index, section_def in enumerate(sections, start=1):
+        where = _("section %(number)d") % {"number": index}
+        if not isinstance(section_def, dict):
+            problems.append(_("%(where)s is not an object with a title and questions.") % {"where": where})
+            continue
+        problems += _texts_problems(section_def.get("title"), where, limit=SHORT_TEXT_MAX)
+        problems += _texts_problems(section_def.get("description"), where, required=False)
+        questions = section_def.get("questions")
+        if not isinstance(questions, list) or not questions:
+            problems.append(_("%(where)s has no questions.") % {"where": where})
+            continue
+        for question_def in questions:
+            problems += _question_problems(question_def, where, earlier, shared)
+    return problems
+
+
+def _texts_problems(values: object, where: str, *, required: bool = True, limit: int | None = None) -> list[str]:
+    if values is None and not required:
+        return []
+    if not isinstance(values, dict) or any(not isinstance(value, str) for value in values.values()):
+        return [_('%(where)s: texts are given as {"en": "…", "fr": "…"}.') % {"where": where}]
+    problems = []
+    unknown = sorted(set(values) - set(LANGUAGE_CODES))
+    if unknown:
+        problems.append(
+            _("%(where)s: language %(languages)s is not supported (en, fr, es, ar).")
+            % {"where": where, "languages": ", ".join(unknown)}
+        )
+    if required and not values.get("en", "").strip():
+        problems.append(_("%(where)s: the English text is missing.") % {"where": where})
+    if limit and any(len(value) > limit for value in values.values()):
+        problems.append(_("%(where)s: a text is longer than %(max)d characters.") % {"where": where, "max": limit})
+    return problems
+
+
+def _question_problems(question_def: object, section: str, earlier: dict[str, dict], shared: dict) -> list[str]:
+    if not isinstance(question_def, dict):
+        return [_("%(where)s: a question is not an object with a code, a type and a label.") % {"where": section}]
+    code = question_def.get("code")
+    if not isinstance(code, str) or not CODE_PATTERN.match(code) or len(code) > QUESTION_CODE_MAX:
+        return [
+            _("%(where)s: the question code %(code)r is not a code (letters, digits, - and _, at most %(max)d).")
+            % {"where": section, "code": code, "max": QUESTION_CODE_MAX}
+        ]
+    where = _("question %(code)s") % {"code": code}
+    problems = []
+    if code in earlier:
+        problems.append(_("%(where)s: the code is used twice.") % {"where": where})
+    question_type = question_def.get("type")
+    if question_type not in Question.Type.values:
+        problems.append(_("%(where)s: type %(type)r is not supported.") % {"where": where, "type": question_type})
+    problems += _texts_problems(question_def.get("label"), where)
+    problems += _texts_problems(question_def.get("help"), where, required=False)
+    is_choice = question_type in Question.CHOICE_TYPES
+    codes = _choice_codes(question_def, where, is_choice, shared, problems)
+    problems += _limit_problems(question_def, where, question_type, codes)
+    problems += _condition_problems(question_def, where, earlier)
+    problems += _presentation_problems(question_def.get("presentation"), where, codes)
+    earlier[code] = {"type": question_type, "codes": codes}
+    return problems
+
+
+def _choice_codes(question_def: dict, where: str, is_choice: bool, shared: dict, problems: list[str]) -> list[str]:
+    """The question's choice codes (own or shared); appends what is wrong with its choices to `problems`."""
+    own = question_def.get("choices") or []
+    list_code = question_def.get("choice_list")
+    if not is_choice:
+        if own or list_code:
+            problems.append(_("%(where)s: only a choice question has choices.") % {"where": where})
+        return []
+    if list_code:
+        if own:
+            problems.append(_("%(where)s: give its own choices or a shared list, not both.") % {"where": where})
+        if list_code not in shared:
+            problems.append(_("%(where)s: there is no shared list %(list)r.") % {"where": where, "list": list_code})
+        return list(shared.get(list_code, []))
+    if not isinstance(own, list) or not own:
+        problems.append(_("%(where)s: a choice question needs choices.") % {"where": where})
+        return []
+    codes: list[str] = []
+    for choice_def in own:
+        if not isinstance(choice_def, dict):
+            problems.append(_("%(where)s: a choice is not an object with a code and a label.") % {"where": where})
+            continue
+        choice_code = choice_def.get("code")
+        if not isinstance(choice_code, str) or not choice_code.strip() or len(choice_code) > CHOICE_CODE_MAX:
+            problems.append(
+                _("%(where)s: the choice code %(code)r is empty or longer than %(max)d characters.")
+                % {"where": where, "code": choice_code, "max": CHOICE_CODE_MAX}
+            )
+            continue
+        choice_where = _("%(where)s, choice %(code)s") % {"where": where, "code": choice_code}
+        if choice_code in codes:
+            problems.append(_("%(where)s: the code is used twice.") % {"where": choice_where})
+        problems += _texts_problems(choice_def.get("label"), choice_where, limit=SHORT_TEXT_MAX)
+        problems += _texts_problems(choice_def.get("description"), choice_where, required=False)
+        problems += _texts_problems(choice_def.get("report_phrase"), choice_where, required=False, limit=SHORT_TEXT_MAX)
+        codes.append(choice_code)
+    return codes
+
+
+def _limit_problems(question_def: dict, where: str, question_type: object, codes: list[str]) -> list[str]:
+    problems = []
+    if not isinstance(question_def.get("required", False), bool):
+        problems.append(_("%(where)s: “required” is true or false.") % {"where": where})
+    max_choices = question_def.get("max_choices")
+    if max_choices is not None:
+        if question_type != Question.Type.MULTIPLE_CHOICE:
+            problems.append(
+                _("%(where)s: only a multiple choice question has a maximum of choices.") % {"where": where}
+            )
+        elif not isinstance(max_choices, int) or isinstance(max_choices, bool) or not 1 <= max_choices <= len(codes):
+            problems.append(
+                _("%(where)s: the maximum of choices must be between 1 and the number of choices (%(count)d).")
+                % {"where": where, "count": len(codes)}
+            )
+    max_length = question_def.get("max_length")
+    if max_length is not None:
+        if question_type not in Question.TEXT_TYPES:
+            problems.append(_("%(where)s: only a text question has a maximum length.") % {"where": where})
+        elif not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length <= 100_000:
+            problems.append(
+                _("%(where)s: the maximum length must be a whole number from 1 to 100000.") % {"where": where}
+            )
+    return problems
+
+
+def _condition_problems(question_def: dict, where: str, earlier: dict[str, dict]) -> list[str]:
+    condition = question_def.get("show_if")
+    if not condition:
+        return []
+    if not isinstance(condition, dict) or not isinstance(condition.get("values"), list) or not condition["values"]:
+        return [_('%(where)s: a condition is {"question": code, "values": [choice codes]}.') % {"where": where}]
+    on = condition.get("question")
+    if on == question_def.get("code"):
+        return [_("%(where)s: the condition is on the question itself.") % {"where": where}]
+    target = earlier.get(on) if isinstance(on, str) else None
+    if target is None:
+        return [
+            _("%(where)s: the condition is on %(question)r, which is not an earlier question.")
+            % {"where": where, "question": on}
+        ]
+    if target["type"] not in Question.CHOICE_TYPES:
+        return [
+            _("%(where)s: the condition is on %(question)s, which is not a choice question.")
+            % {"where": where, "question": on}
+        ]
+    unknown = [str(value) for value in condition["values"] if value not in target["codes"]]
+    if unknown:
+        return [
+            _("%(where)s: the condition names %(values)s, which are not choices of %(question)s.")
+            % {"where": where, "values": ", ".join(unknown), "question": on}
+        ]
+    return []
+
+
+def _presentation_problems(presentation: object, where: str, codes: list[str]) -> list[str]:
+    if presentation is None:
+        return []
+    if not isinstance(presentation, dict):
+        return [_("%(where)s: “presentation” is an object.") % {"where": where}]
+    problems = []
+    if presentation.get("chart", "bars") not in CHART_KINDS:
+        problems.append(_("%(where)s: the chart is bars, donut or none.") % {"where": where})
+    if presentation.get("denominator", "respondents") not in DENOMINATORS:
+        problems.append(_("%(where)s: the denominator is respondents or selections.") % {"where": where})
+    top = presentation.get("top", 0)
+    if not isinstance(top, int) or isinstance(top, bool) or top < 0:
+        problems.append(_("%(where)s: “top” is a whole number.") % {"where": where})
+    problems += _texts_problems(presentation.get("title"), where, required=False, limit=SHORT_TEXT_MAX)
+    problems += _texts_problems(presentation.get("summary"), where, required=False, limit=SHORT_TEXT_MAX)
+    for key in ("positive", "negative"):
+        values = presentation.get(key, [])
+        if not isinstance(values, list) or any(value not in codes for value in values):
+            problems.append(
+                _("%(where)s: the positive and negative answers must be choices of the question.") % {"where": where}
+            )
+    if not isinstance(presentation.get("coverage", False), bool):
+        problems.append(_("%(where)s: “coverage” is true or false.") % {"where": where})
+    return problems
+
+
+@transaction.atomic
+def questionnaire_draft_import(definition: object) -> Questionnaire:
+    """A new DRAFT version from an outside definition: its slug, the next free version number (the
+    definition's own version is ignored). Raises `DefinitionInvalid` (and creates nothing) when
+    `definition_problems` finds anything."""
+    problems = definition_problems(definition)
+    if problems:
+        raise DefinitionInvalid(problems)
+    latest = Questionnaire.objects.filter(slug=definition["slug"]).aggregate(latest=Max("version"))["latest"]
+    return questionnaire_create({**definition, "version": (latest or 0) + 1}, publish=False)
+
+
+def definition_export(questionnaire: Questionnaire) -> dict:
+    """A questionnaire version as a definition (the format `questionnaire_create` loads), read from its
+    compiled schema: loading it again gives the same schema. Empty texts are left out."""
+    schema = questionnaire_schema(questionnaire)
+    definition: dict = {
+        "slug": schema.slug,
+        "version": schema.version,
+        "title": _present(schema.titles),
+    }
+    description = _present({code: getattr(questionnaire, f"description_{code}") for code in LANGUAGE_CODES})
+    if description:
+        definition["description"] = description
+    if _present(schema.annex_titles):
+        definition["annex_title"] = _present(schema.annex_titles)
+    definition["sections"] = []
+    for section in schema.sections:
+        section_def: dict = {"title": _present(section.titles)}
+        if _present(section.descriptions):
+            section_def["description"] = _present(section.descriptions)
+        section_def["questions"] = [_question_export(question) for question in section.questions]
+        definition["sections"].append(section_def)
+    return definition
+
+
+def _present(values) -> dict[str, str]:
+    return {code: values[code] for code in LANGUAGE_CODES if values.get(code)}
+
+
+def _question_export(question) -> dict:
+    question_def: dict = {"code": question.code, "type": question.type, "label": _present(question.labels)}
+    if _present(question.helps):
+        question_def["help"] = _present(question.helps)
+    if question.required:
+        question_def["required"] = True
+    if question.max_choices is not None:
+        question_def["max_choices"] = question.max_choices
+    if question.max_length is not None:
+        question_def["max_length"] = question.max_length
+    if question.choice_list:
+        question_def["choice_list"] = question.choice_list
+    elif question.is_choice:
+        question_def["choices"] = [_choice_export(choice) for choice in question.choices]
+    if question.show_if:
+        question_def["show_if"] = {"question": question.show_if, "values": list(question.show_if_values)}
+    if question.hints.explicit:
+        question_def["presentation"] = _presentation_export(question.hints)
+    return question_def
+
+
+def _choice_export(choice) -> dict:
+    choice_def: dict = {"code": choice.code, "label": _present(choice.labels)}
+    if _present(choice.descriptions):
+        choice_def["description"] = _present(choice.descriptions)
+    if _present(choice.report_phrases):
+        choice_def["report_phrase"] = _present(choice.report_phrases)
+    return choice_def
+
+
+def _presentation_export(hints) -> dict:
+    """The hints in their shortest form: chart and top always (their defaults depend on the question),
+    the others only when they differ from the default."""
+    presentation: dict = {"chart": hints.chart, "top": hints.top}
+    if hints.denominator != "respondents":
+        presentation["denominator"] = hints.denominator
+    if hints.positive:
+        presentation["positive"] = list(hints.positive)
+    if hints.negative:
+        presentation["negative"] = list(hints.negative)
+    if hints.coverage:
+        presentation["coverage"] = True
+    if _present(hints.titles):
+        presentation["title"] = _present(hints.titles)
+    if _present(hints.summaries):
+        presentation["summary"] = _present(hints.summaries)
+    return presentation

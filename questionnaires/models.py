@@ -339,6 +339,9 @@ class Questionnaire(FrozenWhenPublished):
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every edit of the authoring pages (services_authoring): a page sends the revision it
+    # was loaded at, and a second coordinator's older revision is a conflict, not a silent overwrite.
+    revision = models.PositiveIntegerField(default=0, help_text=_("Bumped on every edit; optimistic locking."))
     locals().update(translated_fields("title"))
     locals().update(translated_fields("description", long=True, required=False))
     # Presentation hint: the title of the report's annex (the long-text answers); empty: a generic title.

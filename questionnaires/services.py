@@ -19,17 +19,15 @@ from .models import (
     Answer,
     AnswerChoice,
     Campaign,
-    Choice,
     Invitation,
     Iscm,
-    Question,
-    Questionnaire,
     Response,
     ResponseEvent,
 )
 from .schema import QuestionnaireSchema, questionnaire_schema
 from .selectors import response_answers, response_changes_since
 from .services_activity import activity_record
+from .services_authoring import questionnaire_new_version  # noqa: F401 - the admin's "new version" action
 from .services_campaigns import CampaignInvalid, invitation_extend
 from .signals import answers_changed_announce, figures_follow_response
 from .validation import AnswersInvalid, answers_validate
@@ -455,40 +453,3 @@ def responses_delete(*, responses: Iterable[Response], user: AbstractBaseUser | 
         response_delete(response=response, user=user)
         deleted += 1
     return deleted
-
-
-@transaction.atomic
-def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:
-    """Copy a questionnaire (sections, questions, own choices, conditions) into a new draft version."""
-    latest = Questionnaire.objects.filter(slug=questionnaire.slug).order_by("-version").first()
-    sections = list(questionnaire.sections.all())
-    questions = list(Question.objects.filter(questionnaire=questionnaire).order_by("position", "id"))
-    own_choices = list(Choice.objects.filter(question__questionnaire=questionnaire))
-
-    copy = Questionnaire.objects.get(pk=questionnaire.pk)
-    copy.pk = None
-    copy.version = latest.version + 1
-    copy.status = Questionnaire.Status.DRAFT
-    copy.published_at = None
-    copy.save()
-    section_map = {}
-    for section in sections:
-        old_id = section.pk
-        section.pk = None
-        section.questionnaire = copy
-        section.save()
-        section_map[old_id] = section
-    question_map: dict[int, Question] = {}
-    for question in questions:
-        old_id = question.pk
-        question.pk = None
-        question.questionnaire = copy
-        question.section = section_map[question.section_id]
-        question.show_if_question = question_map.get(question.show_if_question_id)
-        question.save()
-        question_map[old_id] = question
-    for choice in own_choices:
-        choice.pk = None
-        choice.question = question_map[choice.question_id]
-    Choice.objects.bulk_create(own_choices)
-    return copy

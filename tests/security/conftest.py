@@ -29,12 +29,16 @@ from questionnaires.models import (
     Answer,
     AnswerChoice,
     Campaign,
+    Choice,
     Invitation,
     Iscm,
     Membership,
+    Question,
+    Questionnaire,
     Reminder,
     Response,
     ResponseEvent,
+    Section,
 )
 
 CAMPAIGN_CLOSED = "iscm-contributions-2023"
@@ -140,6 +144,13 @@ def db_fingerprint() -> dict[str, object]:
         ),
         "passwords": sorted(User.objects.values_list("id", "password")),
         "groups": User.groups.through.objects.aggregate(n=Count("id"), last=Max("id")),
+        # questionnaire files and copies add rows; the editor bumps a questionnaire's revision on every edit
+        "questionnaires": Questionnaire.objects.aggregate(
+            n=Count("id"), last=Max("id"), revisions=Sum("revision"), published=Max("published_at")
+        ),
+        "sections": Section.objects.aggregate(n=Count("id"), last=Max("id")),
+        "questions": Question.objects.aggregate(n=Count("id"), last=Max("id")),
+        "questionnaire_choices": Choice.objects.aggregate(n=Count("id"), last=Max("id")),
         "practices": Practice.objects.aggregate(
             n=Count("id"), last=Max("id"), updated=Max("updated_at"), published=Max("published_at")
         ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,7 +28,8 @@ from django.utils.http import urlsafe_base64_encode
 from api.services import api_token_create
 from practices.models import Practice
 from questionnaires.csv_io import campaign_export_response
-from questionnaires.models import Campaign, Response
+from questionnaires.models import Campaign, Question, Questionnaire, Response
+from questionnaires.services_authoring import questionnaire_copy, section_add
 
 from .conftest import CAMPAIGN_CLOSED, CAMPAIGN_OPEN, ISCM, OTHER_ISCM, ROLES, World, db_fingerprint
 
@@ -153,6 +155,18 @@ def import_body(world: World) -> dict[str, object]:
     return {"file": SimpleUploadedFile("import.csv", out.getvalue().encode(), content_type="text/csv")}
 
 
+def questionnaire_body(world: World) -> dict[str, object]:
+    """A JSON definition: a new draft questionnaire."""
+    definition = {
+        "slug": "access-test",
+        "title": {"en": "Made by the access test"},
+        "sections": [
+            {"title": {"en": "Only"}, "questions": [{"code": "q", "type": "short_text", "label": {"en": "Q"}}]}
+        ],
+    }
+    return {"file": SimpleUploadedFile("access.json", json.dumps(definition).encode(), content_type="application/json")}
+
+
 def campaign_body(slug: str) -> Callable[[World], dict[str, object]]:
     """A valid campaign form; for an existing campaign, with all its invitations kept."""
 
@@ -224,6 +238,111 @@ def practice_url(world: World) -> str:
 def split_kwargs(world: World) -> dict[str, int]:
     """MIDWA's 2023 answer on GCM practices."""
     return {"answer_id": world.response(world.closed, world.iscm).answers.get(question__code="gcm_practices").pk}
+
+
+# --- the questionnaire editor (issue 14): a draft made from the open campaign's questionnaire ---------
+
+
+def _draft(world: World) -> Questionnaire:
+    return questionnaire_copy(source=world.open.questionnaire)
+
+
+def version_kwargs(questionnaire: Questionnaire) -> dict[str, object]:
+    return {"slug": questionnaire.slug, "version": questionnaire.version}
+
+
+def draft_kwargs(world: World) -> dict[str, object]:
+    return version_kwargs(_draft(world))
+
+
+def published_kwargs(world: World) -> dict[str, object]:
+    return version_kwargs(world.open.questionnaire)
+
+
+def draft_question_kwargs(code: str) -> Callable[[World], dict[str, object]]:
+    def kwargs(world: World) -> dict[str, object]:
+        draft = _draft(world)
+        return {**version_kwargs(draft), "question_id": draft.questions.get(code=code).pk}
+
+    return kwargs
+
+
+def draft_section_kwargs(world: World) -> dict[str, object]:
+    draft = _draft(world)
+    return {**version_kwargs(draft), "section_id": draft.sections.order_by("position").first().pk}
+
+
+def draft_empty_section_kwargs(world: World) -> dict[str, object]:
+    """A draft with an empty last section (revision 1): only an empty section can be deleted."""
+    draft = _draft(world)
+    section = section_add(questionnaire=draft, revision=0, language="en", title="Empty")
+    return {**version_kwargs(draft), "section_id": section.pk}
+
+
+def draft_choice_kwargs(world: World) -> dict[str, object]:
+    draft = _draft(world)
+    question = draft.questions.get(code="gcm_review_format")
+    return {**version_kwargs(draft), "question_id": question.pk, "choice_id": question.own_choices.first().pk}
+
+
+def newest_draft(name: str, **extra: str) -> Callable[[World], str]:
+    """An editor page of the newest draft (after the test's rollback: the one the request made or used)."""
+
+    def to(world: World) -> str:
+        draft = _newest_draft()
+        kwargs = dict(version_kwargs(draft))
+        for key, code in extra.items():
+            kwargs[key] = draft.questions.get(code=code).pk if key == "question_id" else int(code)
+        return reverse(f"questionnaires:{name}", kwargs=kwargs)
+
+    return to
+
+
+def next_version_editor(world: World) -> str:
+    questionnaire = world.open.questionnaire
+    newest = Questionnaire.objects.filter(slug=questionnaire.slug).order_by("-version").first()
+    return reverse(
+        "questionnaires:authoring_edit", kwargs={"slug": questionnaire.slug, "version": newest.version + 1}
+    )
+
+
+def question_body(code: str, **changes: object) -> Callable[[World], dict[str, object]]:
+    def body(world: World) -> dict[str, object]:
+        draft = _newest_draft()
+        question = Question.objects.get(questionnaire=draft, code=code)
+        return {
+            "revision": draft.revision,
+            "code": question.code,
+            "type": question.type,
+            "label": question.label_en,
+            "save": "1",
+            **changes,
+        }
+
+    return body
+
+
+def _newest_draft() -> Questionnaire:
+    return Questionnaire.objects.filter(status=Questionnaire.Status.DRAFT).order_by("-id").first()
+
+
+def revision_body(**extra: object) -> Callable[[World], dict[str, object]]:
+    """The revision of the draft the entry's kwargs made (a current page), and the form's fields."""
+    return lambda world: {"revision": _newest_draft().revision, **extra}
+
+
+def choices_body(world: World) -> dict[str, object]:
+    draft = _newest_draft()
+    choices = Question.objects.get(questionnaire=draft, code="gcm_review_format").own_choices.order_by("position")
+    body: dict[str, object] = {"revision": draft.revision, "choices-INITIAL_FORMS": len(choices)}
+    for index, choice in enumerate(choices):
+        body |= {f"choices-{index}-id": choice.pk, f"choices-{index}-code": choice.code}
+        body[f"choices-{index}-label"] = f"{choice.label_en} (reworded)"
+    body["choices-TOTAL_FORMS"] = len(choices)
+    return body
+
+
+ANY_REDIRECT_WRITES = Outcome(302, writes=True)  # to a page of a row the request created
 
 
 PRACTICE_BODY = {"title": "Changed by the access test", "description": "Changed.", "language": "en", "gcm": ["1"]}
@@ -377,6 +496,89 @@ TABLE: dict[str, Entry] = {
         post_only(coordinators(OK)),
         post=coordinators(redirect(focal_points_url, writes=True)),
     ),
+    # --- the questionnaire editor (issue 14): coordinators and admins ---
+    "questionnaires:authoring_list": Entry({}, coordinators(OK)),
+    "questionnaires:authoring_start": Entry(
+        {},
+        coordinators(OK),
+        post=coordinators(redirect(path("/questionnaires/made-by-access-test/v1/edit/"), writes=True)),
+        body={"slug": "made-by-access-test", "title_en": "Made by the access test"},
+    ),
+    "questionnaires:authoring_new_version": Entry(
+        published_kwargs, post_only(coordinators(OK)), post=coordinators(redirect(next_version_editor, writes=True))
+    ),
+    "questionnaires:authoring_copy": Entry(
+        published_kwargs,
+        coordinators(OK),
+        post=coordinators(redirect(path("/questionnaires/copied-by-access-test/v1/edit/"), writes=True)),
+        body={"slug": "copied-by-access-test", "title_en": "Copied by the access test"},
+    ),
+    "questionnaires:authoring_edit": Entry(
+        draft_kwargs,
+        coordinators(OK),
+        post=coordinators(redirect(newest_draft("authoring_edit"), writes=True)),
+        body=revision_body(title="Changed by the access test", description=""),
+    ),
+    "questionnaires:authoring_section_add": Entry(
+        draft_kwargs,
+        coordinators(OK),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(title="Added by the access test", description=""),
+    ),
+    "questionnaires:authoring_section": Entry(
+        draft_section_kwargs,
+        coordinators(OK),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(title="Renamed by the access test", description=""),
+    ),
+    "questionnaires:authoring_section_move": Entry(
+        draft_section_kwargs,
+        post_only(coordinators(OK)),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(direction="down"),
+    ),
+    "questionnaires:authoring_section_delete": Entry(
+        draft_empty_section_kwargs,
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(newest_draft("authoring_edit"), writes=True)),
+        body=revision_body(),
+    ),
+    "questionnaires:authoring_question_add": Entry(
+        draft_section_kwargs,
+        coordinators(OK),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(code="added_by_test", type="short_text", label="Added by the access test", save="1"),
+    ),
+    "questionnaires:authoring_question": Entry(
+        draft_question_kwargs("respondent_role"),
+        coordinators(OK),
+        post=coordinators(redirect(newest_draft("authoring_question", question_id="respondent_role"), writes=True)),
+        body=question_body("respondent_role", label="Changed by the access test"),
+    ),
+    "questionnaires:authoring_question_move": Entry(
+        draft_question_kwargs("respondent_role"),
+        post_only(coordinators(OK)),
+        post=coordinators(redirect(newest_draft("authoring_question", question_id="respondent_role"), writes=True)),
+        body=revision_body(direction="down"),
+    ),
+    "questionnaires:authoring_question_delete": Entry(
+        draft_question_kwargs("respondent_role"),
+        post_only(coordinators(OK)),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(),
+    ),
+    "questionnaires:authoring_choices": Entry(
+        draft_question_kwargs("gcm_review_format"),
+        post_only(coordinators(OK)),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=choices_body,
+    ),
+    "questionnaires:authoring_choice_move": Entry(
+        draft_choice_kwargs,
+        post_only(coordinators(OK)),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(direction="down"),
+    ),
     # --- the activity page (issue 17): coordinators and admins ---
     "questionnaires:activity": Entry({}, coordinators(OK), query="kind=login"),
     "questionnaires:activity_export": Entry({}, coordinators(OK), query="kind=review"),
@@ -386,6 +588,12 @@ TABLE: dict[str, Entry] = {
     "questionnaires:export_codebook": Entry(OPEN, coordinators(OK)),
     "questionnaires:import_responses": Entry(OPEN, coordinators(OK), post=coordinators(OK_WRITES), body=import_body),
     "questionnaires:export_workbook": Entry(OPEN, coordinators(OK)),
+    "questionnaires:authoring_import": Entry(
+        {}, coordinators(OK), post=coordinators(OK_WRITES), body=questionnaire_body
+    ),
+    "questionnaires:authoring_export": Entry(
+        {"slug": "iscm-contributions", "version": "1", "fmt": "xlsx"}, coordinators(OK)
+    ),
     # --- the read-only API (issue 16): the dashboards' readers; responses for coordinators and focal
     # points (their own ISCM's, tests/api); every write refused ---
     "api:campaign_list": Entry({}, api_readers(API_DASHBOARDS), post=api_writes(API_DASHBOARDS)),

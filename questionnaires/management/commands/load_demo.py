@@ -1,6 +1,7 @@
-"""Load the reference lists, the ISCM registry, the 2023 questionnaire and campaigns, demo accounts and
-demo responses. Idempotent: a second run changes nothing (passwords are set only for new accounts,
-dates of the follow-up campaign only at its first load, identical responses are left alone)."""
+"""Load the reference lists, the ISCM registry, the 2023 questionnaire and campaigns, the draft 2025 version of
+the questionnaire, demo accounts and demo responses. Idempotent: a second run changes nothing (passwords are set
+only for new accounts, dates of the follow-up campaign only at its first load, identical responses are left
+alone)."""
 
 import contextlib
 import datetime
@@ -30,6 +31,7 @@ from questionnaires.services import response_import
 from questionnaires.translations import questionnaire_translations_update
 
 DEMO_PASSWORD = "demo"
+DRAFT_2025_FILE = "questionnaire_iscm_contributions_2025.json"
 CAMPAIGN_2023 = "iscm-contributions-2023"
 CAMPAIGN_FOLLOWUP = "iscm-followup-open"
 # ISCMs whose 2023 answers seed the open follow-up campaign, so a newcomer sees a moving dashboard.
@@ -82,6 +84,9 @@ class Command(BaseCommand):
         definition = definition_read(DATA_DIR / "questionnaire_iscm_contributions.json")
         questionnaire = questionnaire_create(definition)
         questionnaire_translations_update(questionnaire=questionnaire, definition=definition)
+        # The next cycle, prepared from the 2023 version and left as a draft for the coordinator to preview
+        # and publish (no campaign uses it; an existing version 2 is left alone).
+        questionnaire_create(definition_read(DATA_DIR / DRAFT_2025_FILE), publish=False)
 
         campaign_2023 = self._campaign(
             CAMPAIGN_2023,
