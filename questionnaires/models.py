@@ -83,7 +83,11 @@ class FrozenQuerySet(models.QuerySet):
                 or targets.filter(status=Questionnaire.Status.PUBLISHED).exists()
             ):
                 raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
-        return super().update(**kwargs)
+        updated = super().update(**kwargs)
+        from .schema import schema_cache_clear  # schema imports the models; update() sends no post_save
+
+        schema_cache_clear()
+        return updated
 
     update.queryset_only = True
 
