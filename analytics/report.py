@@ -42,6 +42,7 @@ from questionnaires.schema import questionnaire_schema
 
 from . import charts, selectors
 from .numbers import percent_1dp
+from .report_annex import annex_practices_data, annex_with_practices
 from .report_comparison import report_comparison_data, report_comparison_section
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -54,7 +55,8 @@ BULLET = re.compile(r"^\s*(?:-|•)\s+")
 def report_data(campaign: Campaign) -> dict[str, Any]:
     """Everything the report needs, as plain data. Twelve queries whatever the number of responses:
     `selectors.dashboard_data` (the dashboard's figures), the responding ISCMs, the annex questions and
-    their answers. The caller checked that the user may view reports."""
+    their answers; then one for the campaign's practices (four when it has some: `report_annex`). The
+    caller checked that the user may view reports."""
     dashboard = selectors.dashboard_data(campaign)
     questionnaire = campaign.questionnaire
     responded = Response.objects.filter(campaign=campaign, status__in=Response.RESPONDED)
@@ -97,6 +99,7 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
         "answers": [{"iscm": iscm, "question": code, "text": text} for iscm, code, text in answers],
         "freshness": dashboard["freshness"],
         "comparison": report_comparison_data(campaign),
+        "annex_practices": annex_practices_data(campaign),
     }
 
 
@@ -613,7 +616,7 @@ def annex(data: dict[str, Any]) -> dict[str, Any]:
     for iscm in data["respondents"]:
         texts = by_iscm.get(iscm["acronym"], {})
         answers = [
-            {"question": question["label"], "blocks": text_blocks(texts[question["code"]])}
+            {"question": question["label"], "code": question["code"], "blocks": text_blocks(texts[question["code"]])}
             for question in data["annex_questions"]
             if texts.get(question["code"], "").strip()
         ]
@@ -688,7 +691,7 @@ def report_compose(data: dict[str, Any]) -> dict[str, Any]:
         "summary": summary_paragraphs(data),
         "notes": notes,
         "sections": sections,
-        "annex": annex(data),
+        "annex": annex_with_practices(data, annex(data)),
         "figures": figures,
         "figures_as_of": freshness.get("computed_at"),
         "is_stale": bool(freshness.get("is_stale")),

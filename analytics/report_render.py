@@ -287,31 +287,67 @@ def render_docx(report: dict[str, Any], images: dict[str, bytes]) -> bytes:
             )
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
+    def blocks(items: list[dict[str, Any]]) -> None:
+        for block in items:
+            if block["kind"] == "list":
+                for item in block["items"]:
+                    paragraph(item, style="List Bullet")
+            else:
+                item = paragraph("")
+                for index, line in enumerate(block["lines"]):
+                    run = item.add_run(line)
+                    if index < len(block["lines"]) - 1:
+                        run.add_break()
+
+    def practices(items: list[dict[str, Any]]) -> None:
+        for practice in items:
+            if practice["title"]:
+                title = paragraph("")
+                title.add_run(practice["title"]).bold = True
+                if practice["iscm"]:
+                    title.add_run(f" — {practice['iscm']}")
+            elif practice["iscm"]:
+                paragraph("").add_run(practice["iscm"]).bold = True
+            blocks(practice["blocks"])
+            line = " · ".join(part for part in (practice["tags"], practice["link"]) if part)
+            if line:
+                for run in paragraph(line).runs:
+                    run.font.size = Pt(9)
+                    run.font.color.rgb = RGBColor(0x6C, 0x75, 0x7D)
+
+    def iscms(items: list[dict[str, Any]], level: int) -> None:
+        for iscm in items:
+            heading(iscm["name"], level)
+            if not iscm["answers"]:
+                paragraph(_("No answer to these questions."))
+            for answer in iscm["answers"]:
+                heading(answer["question"], level + 1)
+                if answer.get("practices"):
+                    practices(answer["practices"])
+                else:
+                    blocks(answer["blocks"])
+
     annex = report["annex"]
     document.add_page_break()
     heading(annex["title"], 1)
-    if not annex["has_questions"]:
+    if annex["grouping"] == "gcm":
+        paragraph(annex["intro"])
+        if not annex["groups"]:
+            paragraph(_("No practice of this campaign has been published yet."))
+        for group in annex["groups"]:
+            heading(group["heading"], 2)
+            practices(group["practices"])
+        if annex["iscms"]:
+            heading(annex["others_title"], 2)
+            paragraph(annex["others_intro"])
+            iscms(annex["iscms"], 3)
+    elif not annex["has_questions"]:
         paragraph(_("This questionnaire has no open questions to quote."))
     elif not annex["iscms"]:
         paragraph(_("No ISCM has responded yet."))
     else:
         paragraph(annex["intro"])
-        for iscm in annex["iscms"]:
-            heading(iscm["name"], 2)
-            if not iscm["answers"]:
-                paragraph(_("No answer to these questions."))
-            for answer in iscm["answers"]:
-                heading(answer["question"], 3)
-                for block in answer["blocks"]:
-                    if block["kind"] == "list":
-                        for item in block["items"]:
-                            paragraph(item, style="List Bullet")
-                    else:
-                        item = paragraph("")
-                        for index, line in enumerate(block["lines"]):
-                            run = item.add_run(line)
-                            if index < len(block["lines"]) - 1:
-                                run.add_break()
+        iscms(annex["iscms"], 2)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

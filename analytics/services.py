@@ -322,13 +322,32 @@ def report_comparison_set(*, campaign: Campaign, earlier: Campaign | None) -> No
         raise ValueError("the report compares with an earlier campaign")
     Campaign.objects.filter(pk=campaign.pk).update(report_compared_with=earlier)
     campaign.report_compared_with = earlier
-    for report_file in ReportFile.objects.filter(campaign=campaign).exclude(
+    report_files_discard(campaign_id=campaign.pk)
+    logger.info(
+        "report comparison chosen",
+        extra={"event": "report_comparison_set", "campaign": campaign.pk, "earlier": earlier.pk if earlier else None},
+    )
+
+
+def report_files_discard(*, campaign_id: int) -> None:
+    """The finished report files of a campaign no longer match its report (a choice on the report page, a
+    published practice edited): they are deleted, so the next download request makes them anew."""
+    for report_file in ReportFile.objects.filter(campaign_id=campaign_id).exclude(
         status__in=[ReportFile.Status.PENDING, ReportFile.Status.RUNNING]
     ):
         if report_file.file:
             report_file.file.delete(save=False)
         report_file.delete()
+
+
+def report_annex_set(*, campaign: Campaign, grouping: str) -> None:
+    """How the report's annex groups the campaign's practices: by ISCM or by GCM objective."""
+    if grouping not in Campaign.ReportAnnex.values:
+        raise ValueError(f"unknown annex grouping {grouping!r}")
+    Campaign.objects.filter(pk=campaign.pk).update(report_annex=grouping)
+    campaign.report_annex = grouping
+    report_files_discard(campaign_id=campaign.pk)
     logger.info(
-        "report comparison chosen",
-        extra={"event": "report_comparison_set", "campaign": campaign.pk, "earlier": earlier.pk if earlier else None},
+        "report annex grouping chosen",
+        extra={"event": "report_annex_set", "campaign": campaign.pk, "grouping": grouping},
     )

@@ -9,13 +9,14 @@ deletes its stored rows with it (and a ticked choice cannot be deleted).
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from practices.models import Practice
 from questionnaires.models import Choice
 
 from .models import CampaignStats
-from .services import aggregates_request_recompute
+from .services import aggregates_request_recompute, report_files_discard
 
 
 @receiver(post_save, sender=Choice, dispatch_uid="analytics_choice_added")
@@ -29,3 +30,29 @@ def choice_added(sender, instance: Choice, created: bool, raw: bool = False, **k
     )
     for campaign_id in campaign_ids:
         aggregates_request_recompute(campaign_id=campaign_id)
+
+
+# The report's annex shows the published practices (analytics/report_annex.py): a report file made before
+# one of them changed, was published or unpublished no longer matches the report.
+@receiver(post_save, sender=Practice, dispatch_uid="analytics_practice_saved")
+def practice_saved(sender, instance: Practice, raw: bool = False, update_fields=None, **kwargs) -> None:
+    if not raw and (instance.published_at is not None or (update_fields and "published_at" in update_fields)):
+        report_files_discard(campaign_id=instance.campaign_id)
+
+
+@receiver(post_delete, sender=Practice, dispatch_uid="analytics_practice_deleted")
+def practice_deleted(sender, instance: Practice, **kwargs) -> None:
+    if instance.published_at is not None:
+        report_files_discard(campaign_id=instance.campaign_id)
+
+
+def practice_tags_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    practices = Practice.objects.filter(pk__in=pk_set or ()) if reverse else [instance]
+    for campaign_id in {p.campaign_id for p in practices if p.published_at is not None}:
+        report_files_discard(campaign_id=campaign_id)
+
+
+for through, uid in ((Practice.gcm_objectives.through, "gcm"), (Practice.sdgs.through, "sdg")):
+    m2m_changed.connect(practice_tags_changed, sender=through, dispatch_uid=f"analytics_practice_{uid}")

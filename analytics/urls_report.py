@@ -17,6 +17,7 @@ urlpatterns = [
         views_report.report_download,
         name="report_download",
     ),
+    path("campaigns/<slug:slug>/report/annex/", views_report.report_annex, name="report_annex"),
     path("campaigns/<slug:slug>/report/publish/", views_report.report_publish, name="report_publish"),
     path("campaigns/<slug:slug>/report/published/", views_report.report_published, name="report_published"),
     path(

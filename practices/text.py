@@ -77,6 +77,14 @@ def mentions(text: str) -> Mentions:
     return Mentions(gcm=[str(n) for n in sorted(gcm)], sdg=[str(n) for n in sorted(sdgs)])
 
 
+def mentions_removed(text: str) -> str:
+    """The text without the objectives and goals it names ("(objectives 15 and 16)" → ""): what the
+    semantic suggestions are measured on, so that they cannot just read the answer."""
+    text = _GCM_RE.sub(" ", _SDG_RE.sub(" ", text.translate(_DIGITS)))
+    text = re.sub(r"\(\s*[,;.]?\s*\)|\[\s*\]", " ", text)  # brackets left empty
+    return re.sub(r"\s+([,;.:)])", r"\1", re.sub(r"[ \t]+", " ", text)).strip()
+
+
 # --- the proposed split ----------------------------------------------------------------------------
 
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪]|\d{1,2}[.)])\s+")

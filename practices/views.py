@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from questionnaires.models import Answer
 
-from . import charts, exports, selectors, services
+from . import charts, exports, selectors, semantic, services
 from .forms import LibraryFilterForm, PracticeForm, SplitItemForm
 from .models import Practice
 from .selectors import PracticeFilters
@@ -100,7 +100,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             },
             **selectors.tag_choices(),
         )
-    return render(request, "practices/detail.html", {"practice": practice, "form": form, "can_manage": can_manage})
+    close = None
+    if can_manage and semantic.available():
+        named = (form.initial["gcm"], form.initial["sdg"])
+        (close,) = semantic.close_in_meaning([f"{practice.title}. {practice.description}"], named=[named])
+    return render(
+        request,
+        "practices/detail.html",
+        {"practice": practice, "form": form, "can_manage": can_manage, "close": close},
+    )
 
 
 @coordinator_only
@@ -143,8 +151,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404(_("No such format."))
     if fmt == "xlsx":
-        return exports.practices_xlsx_response(practices)
-    return exports.practices_csv_response(practices)
+        return exports.practices_xlsx_response(practices, user=request.user, filters=filters)
+    return exports.practices_csv_response(practices, user=request.user, filters=filters)
 
 
 @coordinator_only
@@ -162,6 +170,7 @@ def split(request: HttpRequest, answer_id: int) -> HttpResponse:
         Answer.objects.select_related("response__iscm", "response__campaign", "question"), pk=answer_id
     )
     choices = selectors.tag_choices()
+    close: list[dict[str, list[str]]] = []
     if request.method == "POST":
         items = request.POST.get("items", "")
         count = min(int(items), MAX_SPLIT_ITEMS) if items.isdigit() else 0
@@ -200,5 +209,15 @@ def split(request: HttpRequest, answer_id: int) -> HttpResponse:
             )
             for i, item in enumerate([*proposal, blank])
         ]
+        # Close in meaning (the optional embedding model): shown next to each proposed item, never ticked.
+        if semantic.available():
+            close = semantic.close_in_meaning(
+                [item.description for item in proposal], named=[(list(item.gcm), list(item.sdg)) for item in proposal]
+            )
     existing = answer.practices.order_by("position")
-    return render(request, "practices/split.html", {"answer": answer, "forms": forms, "existing": existing})
+    close += [{"gcm": [], "sdg": []}] * (len(forms) - len(close))
+    return render(
+        request,
+        "practices/split.html",
+        {"answer": answer, "items": list(zip(forms, close, strict=True)), "forms": forms, "existing": existing},
+    )

@@ -552,6 +552,13 @@ class Campaign(models.Model):
     report_compared_with = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How the report's annex groups the campaign's published practices (the practices library); a
+    # campaign without practices quotes the answers per ISCM whatever the choice.
+    class ReportAnnex(models.TextChoices):
+        BY_ISCM = "iscm", _("By ISCM")
+        BY_OBJECTIVE = "gcm", _("By GCM objective")
+
+    report_annex = models.CharField(max_length=4, choices=ReportAnnex.choices, default=ReportAnnex.BY_ISCM)
     invited_iscms = models.ManyToManyField(Iscm, through="Invitation", related_name="campaigns")
     created_at = models.DateTimeField(auto_now_add=True)
 

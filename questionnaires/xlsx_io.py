@@ -20,9 +20,9 @@ import datetime
 import io
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
@@ -73,6 +73,26 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 def is_practice(question: QuestionSchema) -> bool:
     return question.type == Question.Type.LONG_TEXT and question.code.endswith(PRACTICE_SUFFIX)
+
+
+class PracticesSheet(NamedTuple):
+    """The `practices` sheet of practice records: column names and widths, rows of plain values."""
+
+    columns: list[str]
+    widths: list[int]
+    rows: Iterable[list[object]]
+
+
+# The practices library (an app above this one, which this module does not import) registers where the
+# `practices` sheet comes from when a campaign has practice records: `source(campaign, responses)` returns
+# a PracticesSheet of the records of the exported responses' ISCMs, or None when the campaign has none
+# (the sheet then quotes the answers to the *_practices questions).
+_practices_source: Callable[[Campaign, QuerySet[Response]], PracticesSheet | None] | None = None
+
+
+def practices_source_register(source: Callable[[Campaign, QuerySet[Response]], PracticesSheet | None]) -> None:
+    global _practices_source
+    _practices_source = source
 
 
 # --- cells ---------------------------------------------------------------------------------------
@@ -192,8 +212,10 @@ def _write_responses(
     *,
     language: str | None,
     counter: RowCounter | None,
+    records: PracticesSheet | None = None,
 ) -> None:
-    """The `responses` and `practices` sheets, in one pass over the response stream."""
+    """The `responses` and `practices` sheets, in one pass over the response stream; with practice
+    `records`, the `practices` sheet lists them instead of the answers to the practice questions."""
     responses_sheet = workbook.create_sheet("responses")
     practices_sheet = workbook.create_sheet("practices")
     kinds = column_kinds(questions)
@@ -215,11 +237,12 @@ def _write_responses(
     _setup_sheet(
         responses_sheet, [_column_width(h, k, t) for h, k, t in zip(header, kinds, question_types, strict=True)]
     )
-    _setup_sheet(practices_sheet, [12, 40, 20, 10, 20, 50, 80])
+    practice_columns = records.columns if records else list(PRACTICES_COLUMNS)
+    _setup_sheet(practices_sheet, records.widths if records else [12, 40, 20, 10, 20, 50, 80])
     responses_sheet.append(header)
-    practices_sheet.append(list(PRACTICES_COLUMNS))
+    practices_sheet.append(practice_columns)
     response_cells, practice_cells = _Cells(responses_sheet), _Cells(practices_sheet)
-    practices = [spec for spec in questions if is_practice(spec)]
+    practices = [] if records else [spec for spec in questions if is_practice(spec)]
     with override(language or "en"):
         practice_labels = {question.id: question.label for question in practices}
     written = practice_rows = 1
@@ -244,8 +267,11 @@ def _write_responses(
                 ]
             )
             practice_rows += 1
+    for record in records.rows if records else ():
+        practices_sheet.append([practice_cells.text(value) if isinstance(value, str) else value for value in record])
+        practice_rows += 1
     _finish_sheet(responses_sheet, len(header), written)
-    _finish_sheet(practices_sheet, len(PRACTICES_COLUMNS), practice_rows)
+    _finish_sheet(practices_sheet, len(practice_columns), practice_rows)
 
 
 # --- the codebook and aggregates sheets -------------------------------------------------------------
@@ -312,7 +338,10 @@ def responses_workbook_write(
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    _write_responses(workbook, questions, export_responses_stream(responses), language=language, counter=counter)
+    records = _practices_source(campaign, responses) if _practices_source else None
+    _write_responses(
+        workbook, questions, export_responses_stream(responses), language=language, counter=counter, records=records
+    )
     _write_codebook(workbook, questionnaire_schema(questionnaire), language=language or "en")
     _write_aggregates(workbook, campaign, language=language or "en")
     # Sheets in the order readers expect them (write-only sheets are created in writing order).

@@ -28,6 +28,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_semantic_suggestions(settings):
+    """The embedding model (optional extra) takes ~20 s to load: only tests/practices/test_semantic.py uses it."""
+    settings.PRACTICES_SEMANTIC_SUGGESTIONS = False
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_unless_real_services(request):
     """Tasks run in-process (e-mails land in mail.outbox) even when CI sets a real broker; tests marked
     `services` talk to the real Redis and workers and set up Celery themselves."""

@@ -242,6 +242,7 @@ def test_generic_report_structure():
     assert annex["iscms"][1]["answers"] == [
         {
             "question": "Practices",
+            "code": "practices",
             "blocks": [{"kind": "paragraph", "lines": ["We meet."]}, {"kind": "list", "items": ["often"]}],
         }
     ]

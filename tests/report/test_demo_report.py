@@ -29,7 +29,8 @@ XSS_ANSWER = f"Our practice: {XSS_SCRIPT}\n\n- First {XSS_IMG} item\n- Second it
 
 def _plant_xss_answer(campaign: Campaign) -> None:
     response = Response.objects.get(campaign=campaign, iscm__acronym="MIDSA")
-    question = Question.objects.get(questionnaire=campaign.questionnaire, code="gcm_practices")
+    # a message question: the demo splits the practice answers into practices, which the annex shows instead
+    question = Question.objects.get(questionnaire=campaign.questionnaire, code="hlpf_message")
     Answer.objects.update_or_create(response=response, question=question, defaults={"text": XSS_ANSWER})
 
 

@@ -128,6 +128,7 @@ def db_fingerprint() -> dict[str, object]:
             last=Max("id"),
             compared=Max("report_compared_with"),
         ),
+        "report_annexes": sorted(Campaign.objects.values_list("id", "report_annex")),
         "reminders": Reminder.objects.aggregate(n=Count("id"), last=Max("id")),
         "invitations": Invitation.objects.aggregate(n=Count("id"), last=Max("id"), extended=Max("extended_until")),
         "aggregates": ChoiceAggregate.objects.aggregate(n=Count("id"), total=Sum("count"), last=Max("id")),

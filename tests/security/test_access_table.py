@@ -707,6 +707,12 @@ TABLE: dict[str, Entry] = {
         {"slug": CAMPAIGN_OPEN, "fmt": "pdf"}, coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN)))
     ),
     # no file generated yet: publishing is refused, back to the draft, nothing published
+    "analytics:report_annex": Entry(  # how the annex groups the practices (issue 21)
+        OPEN,
+        everyone(NOT_ALLOWED),  # @require_POST first
+        post=coordinators(redirect(url_of("analytics:report", slug=CAMPAIGN_OPEN), writes=True)),
+        body={"grouping": "gcm"},
+    ),
     "analytics:report_publish": Entry(
         OPEN,
         everyone(NOT_ALLOWED),  # @require_POST first
