@@ -39,6 +39,55 @@ class ChoiceAggregate(models.Model):
         return 100 * self.count / self.selections if self.selections else None
 
 
+class ChoiceCell(models.Model):
+    """The figures of one choice among the responding ISCMs of one (region, ISCM type) cell.
+
+    Every responding ISCM is in exactly one cell, so the figures of any region and type filter are sums
+    of cells: count and selections add up, and so does base (each response answers a question in one
+    cell only). A filtered dashboard sums a few hundred stored rows instead of counting answer rows, and
+    `ChoiceAggregate` (all ISCMs) is the sum of every cell. A cell has its rows (zero counts included)
+    for each (region, type) of the campaign's invited or responding ISCMs, so writes move existing rows.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="choice_cells")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
+    region = models.CharField(max_length=100)
+    iscm_type = models.CharField(max_length=10)
+    count = models.PositiveIntegerField(help_text="Responses of the cell that selected the choice.")
+    base = models.PositiveIntegerField(help_text="Responded responses of the cell that answered the question.")
+    selections = models.PositiveIntegerField(help_text="All choices selected for the question in the cell.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "question", "choice", "region", "iscm_type"], name="choice_cell_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}/{self.choice_id} {self.region} {self.iscm_type}: {self.count}/{self.base}"
+
+
+class TextCell(models.Model):
+    """Responding ISCMs of one (region, ISCM type) cell with a non-empty answer to a text question: what the
+    dashboard shows beside each text question, summed over the cells a filter selects."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="text_cells")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    region = models.CharField(max_length=100)
+    iscm_type = models.CharField(max_length=10)
+    answers = models.PositiveIntegerField(help_text="Responded responses of the cell that answered the question.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "question", "region", "iscm_type"], name="text_cell_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} {self.region} {self.iscm_type}: {self.answers}"
+
+
 class CampaignStats(models.Model):
     """Freshness of a campaign's aggregates: `requested_at > computed_at` means stale."""
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from questionnaires.models import Answer, Campaign, Invitation, Iscm, Question, Response
 from questionnaires.schema import QuestionnaireSchema, questionnaire_schema
 
-from .models import CampaignStats, ChoiceAggregate
+from .models import CampaignStats, ChoiceAggregate, ChoiceCell, TextCell
 from .numbers import percent
 
 _RESPONDED = ", ".join(f"'{status}'" for status in Response.RESPONDED)
@@ -85,6 +85,146 @@ LEFT JOIN per_question pq ON pq.question_id = o.question_id
 """
 
 
+# Every (question, choice) of the campaign's questionnaire: the rows every cell stores, zero counts included.
+_OPTIONS_SQL = """
+    SELECT q.id AS question_id, c.id AS choice_id
+    FROM questionnaires_question q
+    JOIN questionnaires_choice c
+      ON c.choice_list_id = q.choice_list_id OR (q.choice_list_id IS NULL AND c.question_id = q.id)
+    WHERE q.questionnaire_id = %(questionnaire)s
+      AND q.type IN ('single_choice', 'multiple_choice')
+"""
+
+# The figures per (region, ISCM type) cell: what the rebuild stores in `ChoiceCell` (one INSERT … SELECT).
+# Every cell of the campaign's invited or responding ISCMs gets a row per choice, zero counts included, so
+# that a response's writes always find the rows of its cell to move. Two GROUP BYs over the answer rows:
+# picks per (question, choice, cell), and (question, response) pairs for the bases (rather than
+# COUNT(DISTINCT), which sorts every answer row); selections are the sum of the cell's picks.
+_CELL_KEYS_SQL = f"""
+    SELECT i.region, i.type AS iscm_type
+    FROM questionnaires_invitation v
+    JOIN questionnaires_iscm i ON i.id = v.iscm_id
+    WHERE v.campaign_id = %(campaign)s
+    UNION
+    SELECT i.region, i.type
+    FROM questionnaires_response r
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id
+    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
+"""
+CELL_COUNTS_SQL = f"""
+WITH cell_keys AS ({_CELL_KEYS_SQL}),
+-- a number per cell, so that the answer rows are grouped by integers (grouping them by the region's
+-- text sorted 260,000 rows by collation, twice, at 10,000 responses)
+cells AS (
+    SELECT region, iscm_type, ROW_NUMBER() OVER (ORDER BY region, iscm_type) AS cell FROM cell_keys
+),
+responded AS (
+    SELECT r.id, cells.cell
+    FROM questionnaires_response r
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id
+    JOIN cells ON cells.region = i.region AND cells.iscm_type = i.type
+    WHERE r.campaign_id = %(campaign)s
+      AND r.status IN ({_RESPONDED})
+),
+picked AS (
+    SELECT ac.question_id, ac.choice_id, responded.cell, COUNT(*) AS count
+    FROM questionnaires_answerchoice ac
+    JOIN responded ON responded.id = ac.response_id
+    GROUP BY ac.question_id, ac.choice_id, responded.cell
+),
+answered AS (
+    SELECT ac.question_id, responded.cell
+    FROM questionnaires_answerchoice ac
+    JOIN responded ON responded.id = ac.response_id
+    GROUP BY ac.question_id, ac.response_id, responded.cell
+),
+bases AS (
+    SELECT question_id, cell, COUNT(*) AS base FROM answered GROUP BY question_id, cell
+),
+selected AS (
+    SELECT question_id, cell, SUM(count) AS selections FROM picked GROUP BY question_id, cell
+)
+SELECT o.question_id,
+       o.choice_id,
+       cells.region,
+       cells.iscm_type,
+       COALESCE(p.count, 0) AS count,
+       COALESCE(b.base, 0) AS base,
+       COALESCE(s.selections, 0) AS selections
+FROM ({_OPTIONS_SQL}) o
+CROSS JOIN cells
+LEFT JOIN picked p ON p.question_id = o.question_id AND p.choice_id = o.choice_id AND p.cell = cells.cell
+LEFT JOIN bases b ON b.question_id = o.question_id AND b.cell = cells.cell
+LEFT JOIN selected s ON s.question_id = o.question_id AND s.cell = cells.cell
+"""
+
+CELL_FIELDS = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
+
+_TEXT_TYPES = ", ".join(f"'{kind}'" for kind in Question.TEXT_TYPES)
+
+# Non-empty answers to each text question per cell, zero counts included: what the rebuild stores in
+# `TextCell` (the dashboard's "n answers" beside each text question, for any filter).
+TEXT_COUNTS_SQL = f"""
+SELECT q.id AS question_id, cells.region, cells.iscm_type, COALESCE(t.answers, 0) AS answers
+FROM questionnaires_question q
+CROSS JOIN ({_CELL_KEYS_SQL}) cells
+LEFT JOIN (
+    SELECT a.question_id, i.region, i.type AS iscm_type, COUNT(*) AS answers
+    FROM questionnaires_answer a
+    JOIN questionnaires_response r ON r.id = a.response_id
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id
+    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED}) AND a.text <> ''
+    GROUP BY a.question_id, i.region, i.type
+) t ON t.question_id = q.id AND t.region = cells.region AND t.iscm_type = cells.iscm_type
+WHERE q.questionnaire_id = %(questionnaire)s AND q.type IN ({_TEXT_TYPES})
+"""
+
+TEXT_CELL_FIELDS = ("question_id", "region", "iscm_type", "answers")
+
+
+def cell_counts(campaign: Campaign) -> list[tuple]:
+    """CELL_COUNTS_SQL run now (one query): the `ChoiceCell` rows a rebuild would store, as CELL_FIELDS."""
+    with connection.cursor() as cursor:
+        cursor.execute(CELL_COUNTS_SQL, choice_counts_params(campaign))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def text_cell_counts(campaign: Campaign) -> list[tuple]:
+    """TEXT_COUNTS_SQL run now (one query): the `TextCell` rows a rebuild would store, as TEXT_CELL_FIELDS."""
+    with connection.cursor() as cursor:
+        cursor.execute(TEXT_COUNTS_SQL, choice_counts_params(campaign))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+# The figures of a selection (all ISCMs, a region, a type, or both) as sums of the stored cells, in the
+# shape of CHOICE_COUNTS_SQL (every choice a row, ranks by count): a few hundred rows read, whatever the
+# number of responses.
+CELL_TOTALS_SQL = f"""
+SELECT o.question_id,
+       o.choice_id,
+       COALESCE(t.count, 0) AS count,
+       COALESCE(t.base, 0) AS base,
+       COALESCE(t.selections, 0) AS selections,
+       RANK() OVER (PARTITION BY o.question_id ORDER BY COALESCE(t.count, 0) DESC) AS rank
+FROM ({_OPTIONS_SQL}) o
+LEFT JOIN (
+    SELECT question_id, choice_id, SUM(count) AS count, SUM(base) AS base, SUM(selections) AS selections
+    FROM {ChoiceCell._meta.db_table}
+    WHERE campaign_id = %(campaign)s
+      AND (%(region)s = '' OR region = %(region)s)
+      AND (%(iscm_type)s = '' OR iscm_type = %(iscm_type)s)
+    GROUP BY question_id, choice_id
+) t ON t.question_id = o.question_id AND t.choice_id = o.choice_id
+"""  # noqa: S608 - the table name is ours
+
+
+def _fetch_dicts(sql: str, params: dict[str, object]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def choice_counts_params(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> dict[str, object]:
     return {
         "campaign": campaign.pk,
@@ -96,10 +236,12 @@ def choice_counts_params(campaign: Campaign, *, region: str = "", iscm_type: str
 
 def choice_counts_live(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, int]]:
     """CHOICE_COUNTS_SQL run now (one query): the rows a recompute would store, for any subset."""
-    with connection.cursor() as cursor:
-        cursor.execute(CHOICE_COUNTS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return _fetch_dicts(CHOICE_COUNTS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
+
+
+def choice_counts_of_cells(campaign: Campaign, *, region: str = "", iscm_type: str = "") -> list[dict[str, Any]]:
+    """The figures of a selection summed from the stored cells (one query), in `choice_counts_live`'s shape."""
+    return _fetch_dicts(CELL_TOTALS_SQL, choice_counts_params(campaign, region=region, iscm_type=iscm_type))
 
 
 def _is_filtered(region: str, iscm_type: str) -> bool:
@@ -161,10 +303,16 @@ def choice_questions_of_counts(campaign: Campaign, rows: list[dict[str, int]]) -
 def _count_rows(
     campaign: Campaign, stats: CampaignStats | None, *, region: str, iscm_type: str
 ) -> tuple[list[dict[str, int]], bool]:
-    """(rows, counted live?): stored rows when unfiltered and computed at least once, else live SQL."""
-    if not _is_filtered(region, iscm_type) and stats is not None and stats.computed_at is not None:
-        rows = ChoiceAggregate.objects.filter(campaign=campaign).order_by()
-        return list(rows.values("question_id", "choice_id", "count", "base", "selections", "rank")), False
+    """(rows, counted live?): unfiltered, the stored rows once computed (flagged stale if they are); for a
+    region or type, the sum of the stored cells while the figures are exact (writes keep them so), else
+    live SQL over the subset (never computed, or a rebuild pending)."""
+    computed = stats is not None and stats.computed_at is not None
+    if not _is_filtered(region, iscm_type):
+        if computed:
+            rows = ChoiceAggregate.objects.filter(campaign=campaign).order_by()
+            return list(rows.values("question_id", "choice_id", "count", "base", "selections", "rank")), False
+    elif computed and not stats.is_stale:
+        return choice_counts_of_cells(campaign, region=region, iscm_type=iscm_type), False
     return choice_counts_live(campaign, region=region, iscm_type=iscm_type), True
 
 
@@ -385,17 +533,27 @@ def aggregates_freshness(campaign: Campaign) -> dict[str, Any]:
 
 
 def _text_answer_counts(
-    campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str
+    campaign: Campaign, question_ids: list[int], *, region: str, iscm_type: str, stored: bool = False
 ) -> dict[int, int]:
-    rows = (
-        Answer.objects.filter(
-            response__in=_responded(campaign, region=region, iscm_type=iscm_type),
-            question_id__in=question_ids,
+    """Non-empty answers per text question of the selection: the sum of the stored cells when the figures
+    are exact (`stored`), else counted live."""
+    if stored:
+        cells = TextCell.objects.filter(campaign=campaign, question_id__in=question_ids)
+        if region:
+            cells = cells.filter(region=region)
+        if iscm_type:
+            cells = cells.filter(iscm_type=iscm_type)
+        rows = cells.values("question_id").annotate(n=Sum("answers")).order_by()
+    else:
+        rows = (
+            Answer.objects.filter(
+                response__in=_responded(campaign, region=region, iscm_type=iscm_type),
+                question_id__in=question_ids,
+            )
+            .exclude(text="")
+            .values("question_id")
+            .annotate(n=Count("id"))
         )
-        .exclude(text="")
-        .values("question_id")
-        .annotate(n=Count("id"))
-    )
     return {row["question_id"]: row["n"] for row in rows}
 
 
@@ -525,7 +683,11 @@ def dashboard_data(
     rates = response_rates(campaign, region=region, iscm_type=iscm_type, groups=groups)
     text_questions = schema.text_questions()
     text_counts = _text_answer_counts(
-        campaign, [q.id for q in text_questions], region=region, iscm_type=iscm_type
+        campaign,
+        [q.id for q in text_questions],
+        region=region,
+        iscm_type=iscm_type,
+        stored=stats is not None and stats.computed_at is not None and not stats.is_stale,
     )
     return {
         "filters": {"region": region, "iscm_type": iscm_type},

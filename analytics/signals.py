@@ -1,19 +1,24 @@
-"""A choice added to a shared list (SDG, GCM, …) while campaigns use it: their figures are rebuilt.
+"""Changes outside the response writes that the stored figures must follow: rebuilds requested.
+
+A choice added to a shared list (SDG, GCM, …) while campaigns use it: their figures are rebuilt.
 
 Submissions keep the stored figures exact by moving existing rows (one per question and choice, written
 by the rebuild); a choice added afterwards has no row yet, so the campaigns whose questionnaires use
 its list are marked stale, and their next writes request the rebuild that adds the row. Own choices
 of published questions cannot be added (published questionnaires are frozen); deleting a choice
 deletes its stored rows with it (and a ticked choice cannot be deleted).
+
+An ISCM moved to another region or type: its answers now count in another (region, type) cell, so the
+campaigns that invite it are rebuilt (registry edits are rare; a rename moves nothing).
 """
 
 from __future__ import annotations
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from practices.models import Practice
-from questionnaires.models import Choice
+from questionnaires.models import Choice, Iscm
 
 from .models import CampaignStats
 from .services import aggregates_request_recompute, report_files_discard
@@ -25,6 +30,29 @@ def choice_added(sender, instance: Choice, created: bool, raw: bool = False, **k
         return
     campaign_ids = (
         CampaignStats.objects.filter(campaign__questionnaire__questions__choice_list_id=instance.choice_list_id)
+        .values_list("campaign_id", flat=True)
+        .distinct()
+    )
+    for campaign_id in campaign_ids:
+        aggregates_request_recompute(campaign_id=campaign_id)
+
+
+@receiver(pre_save, sender=Iscm, dispatch_uid="analytics_iscm_cell_before")
+def iscm_cell_before(sender, instance: Iscm, raw: bool = False, **kwargs) -> None:
+    instance._cell_before = (
+        None
+        if raw or instance.pk is None
+        else Iscm.objects.filter(pk=instance.pk).values_list("region", "type").first()
+    )
+
+
+@receiver(post_save, sender=Iscm, dispatch_uid="analytics_iscm_cell_moved")
+def iscm_cell_moved(sender, instance: Iscm, created: bool, raw: bool = False, **kwargs) -> None:
+    before = getattr(instance, "_cell_before", None)
+    if created or raw or before is None or before == (instance.region, instance.type):
+        return
+    campaign_ids = (
+        CampaignStats.objects.filter(campaign__invitations__iscm=instance)
         .values_list("campaign_id", flat=True)
         .distinct()
     )

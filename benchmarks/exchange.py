@@ -138,9 +138,9 @@ def measure_export(ctx: BenchContext) -> dict[str, Any]:
 
 
 def measure_import(ctx: BenchContext) -> dict[str, Any]:
-    """Import the export of the largest campaign (and of the next one, for memory growth)."""
+    """Import the export of every size into a fresh campaign (speed, and memory growth between sizes)."""
     results: dict[str, Any] = {}
-    sizes = sorted(ctx.sizes)[-2:]
+    sizes = sorted(ctx.sizes)
     for size in sizes:
         slug = ctx.slugs[f"import:{size}"]
         campaign = Campaign.objects.select_related("questionnaire").get(slug=slug)
@@ -163,9 +163,15 @@ def measure_import(ctx: BenchContext) -> dict[str, Any]:
             "round_trip_identical": digest == source_digest,
         }
         ctx.log(
-            f"  import {size:>6}: {command['seconds']:.2f} s, peak RSS {command['max_rss_mb']:.1f} MB, "
+            f"  import {size:>6}: {command['seconds']:.2f} s "
+            f"({results[str(size)]['rows_per_s'] or 0:.0f} rows/s), peak RSS {command['max_rss_mb']:.1f} MB, "
             f"{imported} imported, round trip {'identical' if digest == source_digest else 'DIFFERENT'}"
         )
         if command["returncode"] != 0:
             ctx.log(f"  import failed: see {command['log']}")
+    if len(sizes) > 1:
+        results["rss_growth_mb"] = (
+            results[str(sizes[-1])]["command"]["max_rss_mb"] - results[str(sizes[-2])]["command"]["max_rss_mb"]
+        )
+        results["rss_compared"] = sizes[-2:]
     return results

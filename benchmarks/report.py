@@ -223,7 +223,9 @@ def _import_lines(imported: dict | None) -> list[str]:
         "| Rows | File | Time | Rows/s | Peak RSS | Round trip |",
         "|---:|---:|---:|---:|---:|---|",
     ]
-    for size, row in sorted(imported.items(), key=lambda item: int(item[0])):
+    for size, row in sorted(
+        ((size, row) for size, row in imported.items() if size.isdigit()), key=lambda item: int(item[0])
+    ):
         command = row.get("command", {})
         lines.append(
             _row(

@@ -361,6 +361,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if imported:
         value = _get(imported, largest, "ok")
         add(f"Import of {largest} rows succeeds", "all rows", value, value)
+        speed = _get(imported, largest, "rows_per_s")
+        add(
+            f"Import speed ({largest} rows)",
+            "≥ 500 rows/s",
+            _round(speed, 0),
+            None if speed is None else speed >= 500,
+        )
+        growth = imported.get("rss_growth_mb")
+        if growth is not None:
+            compared = imported["rss_compared"]
+            add(f"Import peak RSS growth {compared[0]} → {compared[1]}", "≤ 20 MB", _round(growth, 1), growth <= 20)
         same = _get(imported, largest, "round_trip_identical")
         add(f"Export → import → export identical ({largest})", "identical", same, same)
     workbook = results.get("workbook")

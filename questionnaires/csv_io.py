@@ -6,9 +6,9 @@ then one ordered query over the answer rows and one over the ticked choices, bot
 The number of queries is the same whatever the number of responses, and the file is never held in
 memory (the web view wraps the byte generator in a StreamingHttpResponse).
 
-Imports read the wide format, check every row with `questionnaires.validation.answers_validate` (the
-web form's validation) and write nothing unless every row is right; the writes go through
-`questionnaires.services.response_import`, one transaction for the whole file.
+Imports read the wide format in one pass, check every row with `questionnaires.validation.answers_validate`
+(the web form's validation) and write nothing unless every row is right: the writes go through
+`questionnaires.services.responses_import` in batches, one transaction for the whole file.
 
 Formula injection (OWASP "CSV injection"): a text cell that starts with = + - @ tab or CR is written
 with a leading apostrophe; `csv_unsafe` removes exactly that apostrophe on import. Number and date
@@ -18,6 +18,7 @@ analysts. See docs/csv.md.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
@@ -48,9 +49,9 @@ from .models import (
 )
 from .numbering import question_numbers
 from .schema import ChoiceSchema, QuestionnaireSchema, QuestionSchema, SectionSchema, questionnaire_schema
-from .services import response_import
+from .services import ImportRow, ImportRowInvalid, responses_import
 from .signals import answers_changed_announce
-from .validation import AnswersInvalid, answers_validate
+from .validation import answers_validate
 
 security_logger = logging.getLogger("iscm.security")
 
@@ -77,6 +78,7 @@ LABEL_JOINER = "; "
 CHUNK_SIZE = 2000
 FLUSH_CHARS = 64 * 1024
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+IMPORT_BATCH_ROWS = 500  # rows written per `responses_import` call: a few queries each, memory bounded
 BOM = "\ufeff"
 
 
@@ -648,24 +650,36 @@ def _sniff_binary(data: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes) -> tuple[str | None, Problem | None]:
+def _utf8_problem(data: bytes) -> Problem | None:
+    """A Problem when the bytes are not UTF-8 (with the line of the first bad byte); checked by chunks,
+    so that a large file is never held twice in memory (a decoded copy can be 4 bytes per character)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        try:
+            decoder.decode(data[start : start + step], final=start + step >= len(data))
+        except UnicodeDecodeError as error:
+            line = data[: start + error.start].count(b"\n") + 1
+            return Problem(line, "", "", _not_utf8())
+    return None
+
+
+def _text_records(data: bytes) -> tuple[Iterator[list[str]], Problem | None]:
+    """The CSV records, decoded as they are read (UTF-8, optional BOM), or the Problem why not."""
     message = _sniff_binary(data)
     if message:
-        return None, Problem(None, "", "", message)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, Problem(line, "", "", _not_utf8())
-    if not text.strip():
-        return None, Problem(None, "", "", _("The file is empty."))
-    return text, None
-
-
-def _delimiter(text: str) -> str:
+        return iter(()), Problem(None, "", "", message)
+    problem = _utf8_problem(data)
+    if problem:
+        return iter(()), problem
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if not re.search(rb"\S", body):
+        return iter(()), Problem(None, "", "", _("The file is empty."))
+    first_line = re.match(rb"[^\r\n]*", body).group(0).decode("utf-8")
     # Excel in French or Spanish saves "CSV" with semicolons: accept them when the header says so.
-    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    return ";" if "," not in first_line and ";" in first_line else ","
+    delimiter = ";" if "," not in first_line and ";" in first_line else ","
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    return csv.reader(stream, delimiter=delimiter), None
 
 
 def _parse_timestamp(text: str) -> datetime.datetime:
@@ -675,37 +689,32 @@ def _parse_timestamp(text: str) -> datetime.datetime:
     return moment.astimezone(datetime.UTC)
 
 
-def _read_records(text: str) -> Iterator[list[str]]:
-    return csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-
-
-def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Row], ImportReport]:
-    """Read and check the whole file without writing: every problem found, with its row and column."""
-    report = ImportReport()
+def _import_records(data: bytes) -> tuple[Iterator[list[str]], Problem | None]:
     if data.startswith(b"PK\x03\x04"):
         # An .xlsx workbook (a zip): its `responses` sheet, read as the same records as a CSV file.
         from .xlsx_io import workbook_records  # xlsx_io builds on this module
 
         records, message = workbook_records(data)
-        problem = Problem(None, "", "", message) if message else None
-    else:
-        text, problem = _decode(data)
-        records = _read_records(text) if text is not None else iter(())
-    if problem:
-        report.problems.append(problem)
-        return [], report
-    schema = questionnaire_schema(campaign.questionnaire)
+        return records, Problem(None, "", "", message) if message else None
+    return _text_records(data)
+
+
+def _header_check(
+    records: Iterator[list[str]], schema: QuestionnaireSchema, problems: list[Problem]
+) -> list[str] | None:
+    """The header of the file, checked against the questionnaire's columns; None when it is wrong."""
+    count = len(problems)
     try:
         header = [cell.strip().lstrip(BOM) for cell in next(records)]
     except csv.Error as error:
-        report.problems.append(Problem(1, "", "", _("This file cannot be read as CSV (%(error)s).") % {"error": error}))
-        return [], report
+        problems.append(Problem(1, "", "", _("This file cannot be read as CSV (%(error)s).") % {"error": error}))
+        return None
     known = set(WIDE_FIXED_COLUMNS) | set(schema.questions)
     indicator_columns = {
         column for question in schema.questions.values() if question.is_multiple for column in wide_columns(question)
     }
     if "iscm" not in header:
-        report.problems.append(
+        problems.append(
             Problem(
                 1,
                 "iscm",
@@ -719,10 +728,10 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
     seen_columns: set[str] = set()
     for column in header:
         if column in seen_columns:
-            report.problems.append(Problem(1, column, "", _("This column appears twice.")))
+            problems.append(Problem(1, column, "", _("This column appears twice.")))
         seen_columns.add(column)
         if column not in known and column not in indicator_columns:
-            report.problems.append(
+            problems.append(
                 Problem(
                     1,
                     column,
@@ -736,7 +745,7 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
             )
     missing = [code for code in schema.questions if code not in seen_columns]
     if missing:
-        report.problems.append(
+        problems.append(
             Problem(
                 1,
                 "",
@@ -748,22 +757,25 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
                 % {"codes": ", ".join(missing)},
             )
         )
-    if report.problems:
-        return [], report
+    return header if len(problems) == count else None
 
+
+def _checked_rows(
+    *,
+    campaign: Campaign,
+    schema: QuestionnaireSchema,
+    header: list[str],
+    records: Iterator[list[str]],
+    stored: dict[int, tuple[str, datetime.datetime | None]],
+    report: ImportReport,
+) -> Iterator[_Row]:
+    """Check each row as it is read (one pass over the file); yield the right ones, report the others."""
     invited = {
         iscm.acronym: iscm
         for iscm in Iscm.objects.filter(pk__in=Invitation.objects.filter(campaign=campaign).values("iscm_id"))
     }
     registry = set(Iscm.objects.values_list("acronym", flat=True))
-    stored = {
-        iscm_id: (status, submitted_at)
-        for iscm_id, status, submitted_at in Response.objects.filter(campaign=campaign).values_list(
-            "iscm_id", "status", "submitted_at"
-        )
-    }
     first_row: dict[str, int] = {}
-    rows: list[_Row] = []
     width = len(header)
     number = 1
     try:
@@ -789,14 +801,13 @@ def responses_import_check(*, campaign: Campaign, data: bytes) -> tuple[list[_Ro
                 problems=report.problems,
             )
             if row is not None:
-                rows.append(row)
+                yield row
     except csv.Error as error:
         report.problems.append(
             Problem(number, "", "", _("This file cannot be read as CSV (%(error)s).") % {"error": error})
         )
     if not report.rows and not report.problems:
         report.problems.append(Problem(None, "", "", _("The file has a header but no rows of answers.")))
-    return rows, report
 
 
 def _check_row(
@@ -897,64 +908,103 @@ def responses_import_csv(
     via: str = "web",
     max_bytes: int | None = MAX_IMPORT_BYTES,
 ) -> ImportReport:
-    """Check every row; when all are right, write them in one transaction. All or nothing.
+    """Check every row and write the file in one transaction. All or nothing; every problem reported.
 
-    `max_bytes` caps web uploads; the management command passes None (an operator's file on disk).
+    One pass over the file: rows are checked as they are read and written `IMPORT_BATCH_ROWS` at a time
+    through `questionnaires.services.responses_import` while no problem has been found; after the first
+    problem the rest is only checked, and the transaction is rolled back at the end. So memory holds one
+    batch, not the file's rows, and a right file is written as it is read. The figures are rebuilt once,
+    after the last batch. `max_bytes` caps web uploads; the management command passes None.
     """
+    report = ImportReport()
     if max_bytes is not None and len(data) > max_bytes:
-        report = ImportReport(
-            problems=[
-                Problem(
-                    None,
-                    "",
-                    "",
-                    _("The file is larger than %(size)d MB: split it into several files.")
-                    % {"size": max_bytes // (1024 * 1024)},
-                )
-            ]
+        report.problems.append(
+            Problem(
+                None,
+                "",
+                "",
+                _("The file is larger than %(size)d MB: split it into several files.")
+                % {"size": max_bytes // (1024 * 1024)},
+            )
         )
         _import_log(user=user, campaign=campaign, report=report, via=via)
         return report
-    rows, report = responses_import_check(campaign=campaign, data=data)
-    if report.ok:
+    records, problem = _import_records(data)
+    if problem:
+        report.problems.append(problem)
+    else:
         schema = questionnaire_schema(campaign.questionnaire)
-        importer = user if user is not None and user.is_authenticated else None
-        stored = set(Response.objects.filter(campaign=campaign).values_list("iscm_id", flat=True))
-        try:
-            with transaction.atomic():
-                for row in rows:
-                    try:
-                        result = response_import(
-                            campaign=campaign,
-                            iscm=row.iscm,
-                            user=importer,
-                            answers=row.answers,
-                            status=row.status,
-                            submitted_at=row.submitted_at,
-                            schema=schema,
-                            recompute=False,
-                        )
-                    except AnswersInvalid as error:
-                        raise _Rollback(
-                            [
-                                Problem(row.number, code, str(row.answers.get(code, "")), message)
-                                for code, messages in error.errors.items()
-                                for message in messages
-                            ]
-                        ) from error
-                    if row.iscm.pk not in stored:
-                        report.created.append(row.iscm.acronym)
-                    elif result is None:
-                        report.unchanged.append(row.iscm.acronym)
-                    else:
-                        report.updated.append(row.iscm.acronym)
-                if report.created or report.updated:
-                    answers_changed_announce(campaign_id=campaign.pk)  # once for the whole file
-        except _Rollback as rollback:
-            report.problems.extend(rollback.problems)
-            report.created, report.updated, report.unchanged = [], [], []
+        header = _header_check(records, schema, report.problems)
+        if header is not None:
+            _rows_write(campaign=campaign, schema=schema, header=header, records=records, user=user, report=report)
     _import_log(user=user, campaign=campaign, report=report, via=via)
     return report
+
+
+def _rows_write(
+    *,
+    campaign: Campaign,
+    schema: QuestionnaireSchema,
+    header: list[str],
+    records: Iterator[list[str]],
+    user: AbstractBaseUser | AnonymousUser | None,
+    report: ImportReport,
+) -> None:
+    importer = user if user is not None and user.is_authenticated else None
+    stored = {
+        iscm_id: (status, submitted_at)
+        for iscm_id, status, submitted_at in Response.objects.filter(campaign=campaign).values_list(
+            "iscm_id", "status", "submitted_at"
+        )
+    }
+
+    def write(batch: list[_Row]) -> None:
+        try:
+            results = responses_import(
+                campaign=campaign,
+                rows=[ImportRow(row.iscm, row.answers, row.status, row.submitted_at) for row in batch],
+                user=importer,
+                schema=schema,
+                recompute=False,
+            )
+        except ImportRowInvalid as error:  # changed since the check (e.g. an invitation removed)
+            row = batch[error.index]
+            raise _Rollback(
+                [
+                    Problem(row.number, code, str(row.answers.get(code, "")), message)
+                    for code, messages in error.errors.items()
+                    for message in messages
+                ]
+            ) from error
+        for row, result in zip(batch, results, strict=True):
+            if row.iscm.pk not in stored:
+                report.created.append(row.iscm.acronym)
+            elif result is None:
+                report.unchanged.append(row.iscm.acronym)
+            else:
+                report.updated.append(row.iscm.acronym)
+
+    try:
+        with transaction.atomic():
+            batch: list[_Row] = []
+            for row in _checked_rows(
+                campaign=campaign, schema=schema, header=header, records=records, stored=stored, report=report
+            ):
+                if report.problems:
+                    batch.clear()  # nothing more is written: the rest of the file is only checked
+                    continue
+                batch.append(row)
+                if len(batch) == IMPORT_BATCH_ROWS:
+                    write(batch)
+                    batch = []
+            if report.problems:
+                raise _Rollback([])
+            write(batch)
+            if report.created or report.updated:
+                answers_changed_announce(campaign_id=campaign.pk)  # once for the whole file
+    except _Rollback as rollback:
+        report.problems.extend(rollback.problems)
+        report.created, report.updated, report.unchanged = [], [], []
 
 
 def _import_log(

@@ -30,6 +30,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from types import MappingProxyType
 
 from django.db.models import Q
@@ -181,7 +182,7 @@ class QuestionSchema:
     def effective_max_length(self) -> int | None:
         return self.max_length or Question.DEFAULT_MAX_LENGTH.get(self.type)
 
-    @property
+    @cached_property  # validation asks for it once per code of every answer: an import asks millions of times
     def choice_codes(self) -> tuple[str, ...]:
         return tuple(choice.code for choice in self.choices)
 

@@ -38,7 +38,8 @@ def figures_follower_register(follower: Callable[..., AbstractContextManager[boo
 def figures_follow_response(
     *, response: Response, responded_after: bool, question_ids: list[int] | None
 ) -> Iterator[bool]:
-    """Wrap the rewrite of one response's answers and status. Yields True when the stored figures
+    """Wrap the rewrite of one response's answers and status (`question_ids`: the changed choice and text
+    questions, None for all). Yields True when the stored figures
     followed the write exactly (no rebuild needed), False when the caller must announce
     `answers_changed` (no follower registered, or the figures were not exact to begin with)."""
     if _figures_follower is None:

@@ -9,14 +9,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analytics.models import CampaignStats, ChoiceAggregate
+from analytics.models import CampaignStats, ChoiceAggregate, ChoiceCell
+from analytics.selectors import choice_counts_live, choice_counts_of_cells
 from analytics.services import (
     aggregates_check_all,
     aggregates_differences,
     aggregates_recompute,
     aggregates_sweep_stale,
 )
-from questionnaires.models import Choice, ChoiceList, Response
+from questionnaires.models import Choice, ChoiceList, Iscm, Response
 from questionnaires.services import (
     response_delete,
     response_import,
@@ -51,7 +52,16 @@ def test_incremental_figures_equal_a_full_rebuild_after_any_sequence_of_changes(
     survey, coordinator, seed, django_capture_on_commit_callbacks
 ):
     rng = random.Random(seed)
-    iscms = [survey.iscm(acronym=f"S{n:02d}") for n in range(8)]
+    # spread over (region, type) cells: the stored cells must follow each write as the totals do
+    cells = [
+        ("Africa", Iscm.Type.RCP),
+        ("Africa", Iscm.Type.IRF),
+        ("Europe", Iscm.Type.RCP),
+        ("Asia", Iscm.Type.GLOBAL),
+    ]
+    iscms = [
+        survey.iscm(acronym=f"S{n:02d}", region=cells[n % 4][0], iscm_type=cells[n % 4][1]) for n in range(8)
+    ]
     survey.submit({"multi": ["a"]}, acronym="FIRST")
     aggregates_recompute(campaign_id=survey.campaign.pk)
     broker_down = False  # while True, requested rebuilds are lost (the sweep catches up at the end)
@@ -87,6 +97,10 @@ def test_incremental_figures_equal_a_full_rebuild_after_any_sequence_of_changes(
                 response_delete(response=response, user=coordinator)
         if not stats(survey).is_stale:
             assert aggregates_differences(campaign_id=survey.campaign.pk) == 0, steps
+            for region, iscm_type in cells:  # a filtered dashboard sums the cells: equal to a live count
+                assert choice_counts_of_cells(survey.campaign, region=region, iscm_type=iscm_type) == (
+                    choice_counts_live(survey.campaign, region=region, iscm_type=iscm_type)
+                ), steps
     aggregates_sweep_stale()
     assert aggregates_differences(campaign_id=survey.campaign.pk) == 0, steps
     assert aggregates_check_all() == {}  # the nightly check finds nothing to fix
@@ -98,6 +112,31 @@ def test_the_nightly_check_repairs_figures_changed_behind_the_services_back(surv
     ChoiceAggregate.objects.filter(campaign=survey.campaign, choice__code="a").update(count=7)
     assert aggregates_check_all() == {survey.campaign.pk: 1}
     assert aggregates_differences(campaign_id=survey.campaign.pk) == 0
+
+
+def test_the_nightly_check_repairs_cells_changed_behind_the_services_back(survey):
+    survey.submit({"multi": ["a", "b"], "single": "yes"}, region="Europe")
+    aggregates_recompute(campaign_id=survey.campaign.pk)
+    ChoiceCell.objects.filter(campaign=survey.campaign, choice__code="b", region="Europe").update(count=0)
+    assert aggregates_check_all() == {survey.campaign.pk: 1}
+    assert aggregates_differences(campaign_id=survey.campaign.pk) == 0
+
+
+def test_an_iscm_moved_to_another_region_has_its_campaigns_rebuilt(survey, django_capture_on_commit_callbacks):
+    response = survey.submit({"multi": ["a"]}, region="Africa")
+    aggregates_recompute(campaign_id=survey.campaign.pk)
+    iscm = response.iscm
+    iscm.region = "Oceania"
+    with django_capture_on_commit_callbacks(execute=False):
+        iscm.save()
+    assert stats(survey).is_stale  # its answers now count in another cell: the figures are rebuilt
+    aggregates_sweep_stale()
+    oceania = choice_counts_of_cells(survey.campaign, region="Oceania")
+    assert oceania == choice_counts_live(survey.campaign, region="Oceania")
+    assert sorted(row["count"] for row in oceania)[-1] == 1
+    iscm.name = "Renamed"
+    iscm.save()
+    assert not stats(survey).is_stale  # a change that moves no cell rebuilds nothing
 
 
 def _write_costs(survey, tag: str, django_capture_on_commit_callbacks) -> dict[str, int]:

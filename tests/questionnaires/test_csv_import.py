@@ -407,3 +407,61 @@ def test_imports_are_logged(survey, caplog, coordinator):
         "csv_import", coordinator.pk, campaign.slug, 1, 1,
     )  # fmt: skip
     assert "Secret" not in str(vars(record))
+
+
+# --- batches: one pass over the file, a fixed number of queries per batch -------------------------
+
+
+def batch_survey(count):
+    return survey_create(iscms=[f"B{n:02d}" for n in range(count)])
+
+
+def test_a_problem_after_written_batches_rolls_everything_back(db, monkeypatch):
+    campaign, _iscms = batch_survey(7)
+    monkeypatch.setattr(csv_io, "IMPORT_BATCH_ROWS", 2)  # rows 2–5 are written before row 7 is read
+    rows = [{"iscm": f"B{n:02d}", "name": f"N{n}"} for n in range(7)]
+    rows[5]["staff"] = "many"
+    before = snapshot(campaign)
+    report = run_import(campaign, wide_file(campaign, rows))
+    assert [(p.row, p.column) for p in report.problems] == [(7, "staff")]  # every row still checked
+    assert (report.created, report.updated, report.unchanged) == ([], [], [])
+    assert snapshot(campaign) == before
+
+
+def test_rows_written_in_batches_are_those_written_one_by_one(db, monkeypatch):
+    campaign, iscms = batch_survey(5)
+    rows = [
+        {"iscm": f"B{n:02d}", "name": f"N{n}", "plan": "yes", "formats": "online hybrid", "goals": f"{n + 1} 9"}
+        for n in range(5)
+    ]
+    monkeypatch.setattr(csv_io, "IMPORT_BATCH_ROWS", 2)
+    report = run_import(campaign, wide_file(campaign, rows))
+    assert report.ok and report.created == [f"B{n:02d}" for n in range(5)]
+    batched = list(
+        AnswerChoice.objects.filter(response__campaign=campaign).values_list(
+            "response__iscm__acronym", "question__code", "choice__code"
+        )
+    )
+    assert ("B03", "goals", "4") in batched and ("B03", "formats", "hybrid") in batched
+    for iscm in iscms:  # version 1, one "imported" event with every answer, as a single write gives
+        response = Response.objects.get(campaign=campaign, iscm=iscm)
+        (event,) = response.events.all()
+        assert (response.version, event.version, event.action) == (1, 1, "imported")
+        assert event.changes["name"] == [None, f"N{int(iscm.acronym[1:])}"]
+    # a second import of changed rows updates them in batches too: only the changed questions move
+    rows[2]["name"] = "Renamed"
+    report = run_import(campaign, wide_file(campaign, rows))
+    assert (report.updated, len(report.unchanged)) == (["B02"], 4)
+    renamed = Response.objects.get(campaign=campaign, iscm__acronym="B02")
+    assert renamed.version == 2 and renamed.events.first().changes == {"name": ["N2", "Renamed"]}
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_a_batch_costs_the_same_queries_whatever_its_size(db, count, django_assert_max_num_queries):
+    from questionnaires.services import ImportRow, responses_import
+
+    campaign, iscms = batch_survey(12)
+    rows = [ImportRow(iscm, {"name": iscm.acronym, "goals": ["1", "2"], "notes": "x"}, "submitted") for iscm in iscms]
+    with django_assert_max_num_queries(12):  # invitations, lock, answers, writes, history: not per row
+        results = responses_import(campaign=campaign, rows=rows[:count], user=None, recompute=False)
+    assert len(results) == count and all(result is not None for result in results)
