@@ -25,6 +25,7 @@ from .models import (
 from .schema import questionnaire_schema
 from .selectors import response_answers
 from .services import questionnaire_new_version, response_delete, responses_delete
+from .services_publish import PublishRefused, questionnaire_publish
 from .xlsx_io import selected_workbook_response
 
 
@@ -61,6 +62,13 @@ class ListChoiceInline(admin.TabularInline):
     fk_name = "choice_list"
     fields = ["position", "code", "label_en", "label_fr", "label_es", "label_ar", "description_en"]
     extra = 0
+
+    def has_delete_permission(self, request, obj=None):
+        # a choice of a list that a published version uses may be answered: never removed (it may grow)
+        used = obj is not None and Question.objects.filter(choice_list=obj, questionnaire__status="published")
+        if used and used.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(ChoiceList)
@@ -99,7 +107,30 @@ class SectionInline(LockedWhenPublishedMixin, admin.StackedInline):
     fields = ["position", "title_en", "title_fr", "title_es", "title_ar"]
 
 
-class QuestionInline(LockedWhenPublishedMixin, admin.StackedInline):
+class SameVersionChoicesMixin:
+    """A question's section and condition are picked among those of its own questionnaire version:
+    the admin once let a question of version 3 be put into a section of the published version 1."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        questionnaire_id = self._questionnaire_id(request)
+        if db_field.name == "section":
+            kwargs["queryset"] = Section.objects.filter(questionnaire_id=questionnaire_id)
+        elif db_field.name == "show_if_question":
+            kwargs["queryset"] = Question.objects.filter(questionnaire_id=questionnaire_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _questionnaire_id(self, request) -> int | None:
+        """The questionnaire of the page: the one being changed, or the question's."""
+        match = request.resolver_match
+        object_id = match.kwargs.get("object_id") if match else None
+        if object_id is None:
+            return None
+        if match.url_name.startswith("questionnaires_questionnaire_"):
+            return int(object_id)
+        return Question.objects.filter(pk=object_id).values_list("questionnaire_id", flat=True).first()
+
+
+class QuestionInline(SameVersionChoicesMixin, LockedWhenPublishedMixin, admin.StackedInline):
     model = Question
     extra = 0
     fields = [
@@ -118,7 +149,20 @@ class QuestionnaireAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["slug", "title_en"]
     inlines = [SectionInline, QuestionInline]
-    actions = ["new_version"]
+    actions = ["new_version", "publish"]
+    # Published only through the check (the action below or the coordinator's publish page).
+    readonly_fields = ["status", "published_at"]
+
+    @admin.action(description=_("Publish the selected drafts (after the publish check)"))
+    def publish(self, request, queryset):
+        for questionnaire in queryset.filter(status=Questionnaire.Status.DRAFT):
+            try:
+                questionnaire_publish(questionnaire=questionnaire)
+            except PublishRefused as refused:
+                listed = "; ".join(f"{problem.where}: {problem.message}" for problem in refused.problems[:10])
+                self.message_user(request, f"{questionnaire}: {refused} {listed}", messages.ERROR)
+            else:
+                self.message_user(request, _("Published %(title)s.") % {"title": questionnaire}, messages.SUCCESS)
 
     @admin.action(description=_("Make a new draft version of the selected questionnaires"))
     def new_version(self, request, queryset):
@@ -135,11 +179,18 @@ class OwnChoiceInline(LockedWhenPublishedMixin, admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
+class QuestionAdmin(SameVersionChoicesMixin, LockedWhenPublishedMixin, admin.ModelAdmin):
     list_display = ["code", "questionnaire", "type", "required"]
     list_filter = ["questionnaire", "type"]
     search_fields = ["code", "label_en"]
     inlines = [OwnChoiceInline]
+
+    def has_add_permission(self, request, *args):
+        return False  # a question is added on its questionnaire's page, in one of its sections
+
+    def get_readonly_fields(self, request, obj=None):
+        # a question never moves to another questionnaire version
+        return [*super().get_readonly_fields(request, obj), "questionnaire"]
 
 
 class InvitationInline(admin.TabularInline):

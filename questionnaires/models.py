@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -45,37 +46,161 @@ class QuestionnaireLocked(Exception):
     """A published questionnaire cannot change in place; make a new version instead."""
 
 
-def translation_field_names(model: type[models.Model]) -> set[str]:
-    """Columns holding non-English translations: the only ones a published questionnaire may change."""
-    return {
+class CrossVersionAssignment(ValueError):
+    """A section, question, choice or condition put into (or pointing at) another questionnaire version."""
+
+
+def editable_field_names(model: type[models.Model]) -> set[str]:
+    """What a published questionnaire may still change: its texts in every language (`label_en`,
+    `label_fr`, ...: typos, translations) and its presentation hints (how dashboards and the report
+    show a question). Answers, exports and aggregates depend on neither."""
+    texts = {
         field.name
         for field in model._meta.concrete_fields
-        if any(field.name.endswith(f"_{code}") for code in LANGUAGE_CODES[1:])
+        if isinstance(field, models.CharField | models.TextField)
+        and any(field.name.endswith(f"_{code}") for code in LANGUAGE_CODES)
     }
+    return texts | set(getattr(model, "PRESENTATION_FIELDS", ()))
+
+
+def structure_field_names(model: type[models.Model]) -> list[str]:
+    """Every other column (codes, types, positions, limits, links, conditions, status): frozen once published."""
+    editable = editable_field_names(model)
+    return [
+        field.attname for field in model._meta.concrete_fields if not field.primary_key and field.name not in editable
+    ]
+
+
+class FrozenQuerySet(models.QuerySet):
+    """Bulk writes obey the freeze too: `update()` and `bulk_update()` of structure columns are refused
+    on rows of a published questionnaire (and towards one); `bulk_create()` into one is refused."""
+
+    def update(self, **kwargs):
+        if set(kwargs) - editable_field_names(self.model):
+            targets = _owners(self.model.owner_links(_as_attnames(self.model, kwargs), None))
+            if (
+                self.model.published_rows(self).exists()
+                or targets.filter(status=Questionnaire.Status.PUBLISHED).exists()
+            ):
+                raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+        updated = super().update(**kwargs)
+        from .schema import schema_cache_clear  # schema imports the models; update() sends no post_save
+
+        schema_cache_clear()
+        return updated
+
+    update.queryset_only = True
+
+    def delete(self):
+        # said before Django's own refusals (a protected condition): the lock is the reason
+        if self.model.published_rows(self).exists():
+            raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if set(fields) - editable_field_names(self.model):
+            for obj in objs:
+                obj.frozen_check()
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        links = Q(pk__in=[])
+        for obj in objs:
+            values = {name: getattr(obj, name) for name in structure_field_names(self.model)}
+            links |= self.model.owner_links(values, None)
+        if objs and _owners(links).filter(status=Questionnaire.Status.PUBLISHED).exists():  # one read for all
+            raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class FrozenWhenPublished(models.Model):
-    """Structure and English texts of a published questionnaire are frozen: answers, exports and
-    aggregates rely on its codes and choices. Translations may still be added with
-    `save(update_fields=[...translation columns...])`."""
+    """Nothing of a published questionnaire's structure changes, whatever the door (a page, the admin,
+    a service, `save()`, `update()`, `bulk_create()`, a delete): answers, exports and aggregates rely on
+    its codes, choices and conditions. Only its texts (typos, translations) and presentation hints may
+    still change (`editable_field_names`). A row may not move to, or point at, another questionnaire
+    version either (a question of a draft put into a section of a published version is a published
+    form that changed)."""
+
+    objects = FrozenQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        questionnaire_id = self.owning_questionnaire_id()
-        if questionnaire_id and Questionnaire.objects.filter(
-            pk=questionnaire_id, status=Questionnaire.Status.PUBLISHED
-        ).exists():
-            update_fields = kwargs.get("update_fields")
-            if update_fields is None or not set(update_fields) <= translation_field_names(type(self)):
-                raise QuestionnaireLocked(
-                    _("This questionnaire is published: make a new version to change it.")
-                )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= editable_field_names(type(self)):
+            self.frozen_check()
         super().save(*args, **kwargs)
+
+    def frozen_check(self) -> None:
+        """Refuse the write unless every questionnaire this row belongs to, before and after, is a draft,
+        and they are one and the same. Changes of texts only are always allowed (one read to see it)."""
+        fields = structure_field_names(type(self))
+        new = {name: getattr(self, name) for name in fields}
+        old = None
+        if self.pk is not None and not self._state.adding:
+            old = type(self)._base_manager.filter(pk=self.pk).values(*fields).first()
+            if old == new:
+                return  # texts only (an admin form, update_or_create): allowed even when published
+        links = type(self).owner_links(new, self.pk)
+        if old is not None:
+            links |= type(self).owner_links(old, self.pk)
+        statuses = dict(_owners(links).values_list("pk", "status").distinct())
+        if Questionnaire.Status.PUBLISHED in statuses.values():
+            raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+        if len(statuses) > 1 and self.has_single_owner(new):
+            raise CrossVersionAssignment(
+                _("A section, question, choice or condition belongs to one questionnaire version only.")
+            )
+
+    def delete(self, *args, **kwargs):
+        _frozen_delete_check(type(self), self)
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        """The same refusal as `save()`, as a form error (the admin) instead of an exception."""
+        super().clean()
+        try:
+            self.frozen_check()
+        except (QuestionnaireLocked, CrossVersionAssignment) as error:
+            raise ValidationError(str(error)) from error
+
+    def has_single_owner(self, values: dict[str, object]) -> bool:
+        return True
+
+    @classmethod
+    def owner_links(cls, values: dict[str, object], pk: int | None) -> Q:
+        """A filter of the questionnaires a row with these column values belongs to or points at."""
+        raise NotImplementedError
+
+    @classmethod
+    def published_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
+        """The rows of `queryset` that belong to a published questionnaire."""
+        raise NotImplementedError
 
     def owning_questionnaire_id(self) -> int | None:
         raise NotImplementedError
+
+
+def _link(lookup: str, value: object) -> Q:
+    """`Q(lookup=value)`, or a filter matching nothing when the value is empty."""
+    return Q(**{lookup: value}) if value is not None else Q(pk__in=[])
+
+
+def _owners(links: Q) -> models.QuerySet[Questionnaire]:
+    return Questionnaire.objects.filter(links)
+
+
+def _as_attnames(model: type[models.Model], values: dict[str, object]) -> dict[str, object]:
+    """`update(section=obj)` → {"section_id": obj.pk}: the keys `owner_links` reads."""
+    result = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        result[field.attname] = value.pk if isinstance(value, models.Model) else value
+    return result
 
 
 class Iscm(models.Model):
@@ -181,6 +306,25 @@ class Choice(FrozenWhenPublished):
     def owning_questionnaire_id(self) -> int | None:
         return self.question.questionnaire_id if self.question_id else None
 
+    def has_single_owner(self, values: dict[str, object]) -> bool:
+        return values.get("choice_list_id") is None  # a shared list serves many versions
+
+    @classmethod
+    def owner_links(cls, values: dict[str, object], pk: int | None) -> Q:
+        # The choices of a shared list (SDGs, GCM objectives) are frozen while a published version uses
+        # the list, but the list may grow: a new choice (pk None) is counted from its first tick.
+        links = _link("questions", values.get("question_id"))
+        if pk is not None:
+            links |= _link("questions__choice_list", values.get("choice_list_id"))
+        return links
+
+    @classmethod
+    def published_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
+        published = Questionnaire.Status.PUBLISHED
+        return queryset.filter(
+            Q(question__questionnaire__status=published) | Q(choice_list__question__questionnaire__status=published)
+        )
+
     @property
     def label(self) -> str:
         return localized(self, "label")
@@ -217,6 +361,14 @@ class Questionnaire(FrozenWhenPublished):
     def owning_questionnaire_id(self) -> int | None:
         return self.pk
 
+    @classmethod
+    def owner_links(cls, values: dict[str, object], pk: int | None) -> Q:
+        return _link("pk", pk)
+
+    @classmethod
+    def published_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(status=cls.Status.PUBLISHED)
+
     @property
     def title(self) -> str:
         return localized(self, "title")
@@ -241,6 +393,14 @@ class Section(FrozenWhenPublished):
 
     def owning_questionnaire_id(self) -> int | None:
         return self.questionnaire_id
+
+    @classmethod
+    def owner_links(cls, values: dict[str, object], pk: int | None) -> Q:
+        return _link("pk", values.get("questionnaire_id"))
+
+    @classmethod
+    def published_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(questionnaire__status=Questionnaire.Status.PUBLISHED)
 
     @property
     def title(self) -> str:
@@ -274,6 +434,15 @@ class Question(FrozenWhenPublished):
         SDG = "sdg", _("SDGs")
 
     CHOICE_TYPES = (Type.SINGLE_CHOICE, Type.MULTIPLE_CHOICE)
+    # Presentation hints: they may still change once the questionnaire is published (see FrozenWhenPublished)
+    PRESENTATION_FIELDS = (
+        "chart_kind",
+        "chart_denominator",
+        "report_top",
+        "positive_choices",
+        "negative_choices",
+        "report_coverage",
+    )
     TEXT_TYPES = (Type.SHORT_TEXT, Type.LONG_TEXT, Type.EMAIL)
     NUMBER_TYPES = (Type.INTEGER, Type.DECIMAL)
     DEFAULT_MAX_LENGTH = {Type.SHORT_TEXT: 300, Type.EMAIL: 254, Type.LONG_TEXT: 10000}
@@ -344,6 +513,18 @@ class Question(FrozenWhenPublished):
 
     def owning_questionnaire_id(self) -> int | None:
         return self.questionnaire_id
+
+    @classmethod
+    def owner_links(cls, values: dict[str, object], pk: int | None) -> Q:
+        return (
+            _link("pk", values.get("questionnaire_id"))
+            | _link("sections", values.get("section_id"))
+            | _link("questions", values.get("show_if_question_id"))
+        )
+
+    @classmethod
+    def published_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(questionnaire__status=Questionnaire.Status.PUBLISHED)
 
     @property
     def label(self) -> str:
@@ -698,3 +879,16 @@ class ActivityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _frozen_delete_check(sender, instance, **kwargs) -> None:
+    """A delete of a published questionnaire or of any part of it is refused, whatever starts it
+    (`delete()`, a queryset delete, a cascade, the admin): Django sends `pre_delete` for each row."""
+    if sender.published_rows(sender._base_manager.filter(pk=instance.pk)).exists():
+        raise QuestionnaireLocked(_("This questionnaire is published: make a new version to change it."))
+
+
+for _model in (Questionnaire, Section, Question, Choice):
+    models.signals.pre_delete.connect(
+        _frozen_delete_check, sender=_model, dispatch_uid=f"frozen_delete_check_{_model.__name__}"
+    )

@@ -41,7 +41,5 @@ urlpatterns = [
     path(VERSION + "new-version/", authoring.authoring_new_version, name="authoring_new_version"),
     path(VERSION + "copy/", authoring.authoring_copy, name="authoring_copy"),
     path(VERSION + "edit/", include(editor_patterns)),
-    # translations, preview, publish (h14b)
-    # h14b adds here: translations/ (authoring_translations), preview/ (authoring_preview) and
-    # publish/ (authoring_publish), each under VERSION.
+    # translations/, preview/ and publish/ of a version: urls_authoring_publish.py
 ]

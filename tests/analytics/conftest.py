@@ -7,7 +7,7 @@ import pytest
 
 from iscm_survey.celery import app as celery_app
 from iscm_survey.publish import broker_failure_forget
-from questionnaires.models import Iscm, Question, Questionnaire
+from questionnaires.models import ChoiceList, Iscm, Question, Questionnaire
 from questionnaires.services import response_submit
 from tests import factories
 
@@ -31,7 +31,7 @@ class Survey:
     """A campaign of a small questionnaire: `multi` (a, b, c, d, e: multiple choice), `single` (yes, no:
     single choice), `skipped` (x, y: multiple choice nobody answers in most tests) and `note` (text)."""
 
-    def __init__(self):
+    def __init__(self, *, skipped_list: ChoiceList | None = None):
         # built as a draft, then published: a published questionnaire is locked
         self.campaign = factories.CampaignFactory(
             slug="small-survey", questionnaire__status=Questionnaire.Status.DRAFT
@@ -51,9 +51,15 @@ class Survey:
         )
         factories.choices_create(self.single, ["yes", "no"])
         self.skipped = factories.QuestionFactory(
-            section=section, code="skipped", type=Question.Type.MULTIPLE_CHOICE, position=3, label_en="Nobody"
+            section=section,
+            code="skipped",
+            type=Question.Type.MULTIPLE_CHOICE,
+            position=3,
+            label_en="Nobody",
+            choice_list=skipped_list,
         )
-        factories.choices_create(self.skipped, ["x", "y"])
+        if skipped_list is None:
+            factories.choices_create(self.skipped, ["x", "y"])
         self.note = factories.QuestionFactory(
             section=section, code="note", type=Question.Type.LONG_TEXT, position=4, label_en="Comments"
         )

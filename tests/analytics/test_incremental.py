@@ -17,7 +17,7 @@ from analytics.services import (
     aggregates_recompute,
     aggregates_sweep_stale,
 )
-from questionnaires.models import Choice, ChoiceList, Iscm, Question, Response
+from questionnaires.models import Choice, ChoiceList, Iscm, Response
 from questionnaires.services import (
     response_delete,
     response_import,
@@ -27,6 +27,7 @@ from questionnaires.services import (
     response_validate,
 )
 from tests import factories
+from tests.analytics.conftest import Survey
 
 pytestmark = pytest.mark.django_db
 
@@ -211,10 +212,10 @@ def rebuilds_forbidden(monkeypatch):
     monkeypatch.setattr(tasks, "aggregates_recompute", forbidden)
 
 
-def test_a_choice_added_to_a_shared_list_is_counted_from_its_first_tick(survey, django_capture_on_commit_callbacks):
+def test_a_choice_added_to_a_shared_list_is_counted_from_its_first_tick(db, django_capture_on_commit_callbacks):
     shared = ChoiceList.objects.create(code="goals", name="Goals")
     first = Choice.objects.create(choice_list=shared, code="g1", label_en="Goal 1", position=1)
-    Question.objects.filter(pk=survey.skipped.pk).update(choice_list=shared)  # "skipped" now asks for goals
+    survey = Survey(skipped_list=shared)  # "skipped" asks for goals
     survey.submit({"skipped": [first.code]})
     aggregates_recompute(campaign_id=survey.campaign.pk)
     with django_capture_on_commit_callbacks(execute=True):

@@ -131,12 +131,12 @@ def test_a_second_run_makes_no_write(bundled_questionnaire, definition, django_a
 
 def test_the_published_questionnaire_still_refuses_other_changes(bundled_questionnaire):
     question = Question.objects.get(questionnaire=bundled_questionnaire, code="respondent_name")
-    question.label_en = "Changed"
+    question.required = not question.required
 
     with pytest.raises(QuestionnaireLocked):
         question.save()
     with pytest.raises(QuestionnaireLocked):
-        question.save(update_fields=["label_en", "label_fr"])
+        question.save(update_fields=["required", "label_fr"])
 
 
 def test_a_definition_of_another_questionnaire_is_refused(bundled_questionnaire, definition):

@@ -11,8 +11,9 @@ from questionnaires.services import response_import
 from tests import factories
 
 
-def survey_create(*, iscms=("ALPHA", "BETA", "GAMMA")):
-    """A published questionnaire with every question type, a campaign, and invited ISCMs."""
+def survey_create(*, iscms=("ALPHA", "BETA", "GAMMA"), long_texts=()):
+    """A published questionnaire with every question type (and the extra long-text questions
+    `long_texts`), a campaign, and invited ISCMs."""
     # Built as a draft, then published: published questionnaires are frozen.
     questionnaire = factories.QuestionnaireFactory(slug="csv-survey", status=Questionnaire.Status.DRAFT)
     section = factories.SectionFactory(questionnaire=questionnaire, position=1, title_en="All types")
@@ -36,6 +37,8 @@ def survey_create(*, iscms=("ALPHA", "BETA", "GAMMA")):
         ["online", "in_person", "hybrid"],
     )
     factories.choices_create(question("goals", "multiple_choice", max_choices=5), [str(n) for n in range(1, 24)])
+    for code in long_texts:
+        question(code, "long_text")
     Questionnaire.objects.filter(pk=questionnaire.pk).update(status=Questionnaire.Status.PUBLISHED)
     questionnaire.refresh_from_db()
     campaign = factories.CampaignFactory(slug="csv-campaign", questionnaire=questionnaire)

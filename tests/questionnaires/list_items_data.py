@@ -73,10 +73,10 @@ class ListSurvey:
     campaign: Campaign
 
 
-def list_survey_create(*, iscms=(), required: bool = True, **campaign_fields) -> ListSurvey:
+def list_survey_create(*, iscms=(), required: bool = True, min_items: int = 1, **campaign_fields) -> ListSurvey:
     reference_lists_load()
     definition = {**DEFINITION, "sections": [dict(section) for section in DEFINITION["sections"]]}
-    definition["sections"][1]["questions"] = [{**PRACTICES_LIST, "required": required}]
+    definition["sections"][1]["questions"] = [{**PRACTICES_LIST, "required": required, "min_items": min_items}]
     questionnaire = questionnaire_create(definition)
     campaign = factories.CampaignFactory(questionnaire=questionnaire, title_en="Practices campaign", **campaign_fields)
     factories.invite(campaign, *iscms)

@@ -115,17 +115,19 @@ def test_review_return_and_validate(setup, focal_point, coordinator):
 def test_published_questionnaire_used_by_open_campaign_cannot_change(setup):
     questionnaire = setup.campaign.questionnaire
     question = Question.objects.get(questionnaire=questionnaire, code="name")
-    question.label_en = "Changed in place"
+    question.required = not question.required
     with pytest.raises(QuestionnaireLocked):
         question.save()
     choice = question.questionnaire.questions.get(code="topics").own_choices.first()
     choice.code = "z"
     with pytest.raises(QuestionnaireLocked):
         choice.save()
-    # translations may still be added
+    # texts may still be corrected and translated
     question.refresh_from_db()
     question.label_fr = "Nom"
     question.save(update_fields=["label_fr"])
+    question.label_en = "Name of the ISCM (corrected)"
+    question.save()
     # edits make a new version
     copy = questionnaire_new_version(questionnaire=questionnaire)
     assert (copy.version, copy.status) == (2, Questionnaire.Status.DRAFT)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from questionnaires import services
 from questionnaires.models import Answer, AnswerChoice, Question, Response, ResponseEvent
-from questionnaires.schema import questionnaire_schema, schema_cache_clear
+from questionnaires.schema import questionnaire_schema
 from questionnaires.selectors import response_answers
 from questionnaires.validation import answers_validate
 from tests import factories
@@ -106,9 +106,7 @@ def test_limits_on_the_number_of_items(survey):
 
 
 def test_minimum_number_of_items_on_submission(iscm):
-    survey = list_survey_create(iscms=[iscm], required=False)
-    Question.objects.filter(questionnaire=survey.questionnaire, code="practices").update(min_items=2)
-    schema_cache_clear()
+    survey = list_survey_create(iscms=[iscm], required=False, min_items=2)
     answers = {"name": "Ana", "practices": [practice("Only one")]}
     assert validate(survey, answers, final=False).errors == {}
     assert validate(survey, answers, final=True).errors == {"practices": ["Give at least 2 items (you gave 1)."]}

@@ -18,7 +18,7 @@ from analytics.exports import aggregate_csv_rows
 from analytics.selectors import aggregate_rows
 from analytics.services import aggregates_recompute
 from questionnaires.csv_io import responses_import_csv
-from questionnaires.models import Answer, Choice, Question, Questionnaire, Response
+from questionnaires.models import Answer, Choice, Response
 from questionnaires.xlsx_io import XLSX_CONTENT_TYPE, responses_workbook_write
 from tests import factories
 from tests.questionnaires.csv_helpers import answer, export, import_file, survey_create
@@ -130,14 +130,7 @@ def test_aggregates_sheet_equals_export_aggregates_with_percentages(filled, tmp_
 
 
 def test_practices_sheet_has_one_row_per_iscm_and_practice_question(db, tmp_path):
-    campaign, (alpha, beta, _gamma) = survey_create()
-    section = campaign.questionnaire.sections.first()
-    # Published questionnaires are frozen: add the practice question as a draft, then publish again.
-    Questionnaire.objects.filter(pk=campaign.questionnaire_id).update(status=Questionnaire.Status.DRAFT)
-    factories.QuestionFactory(
-        section=section, questionnaire=campaign.questionnaire, code="gcm_practices", type=Question.Type.LONG_TEXT
-    )
-    Questionnaire.objects.filter(pk=campaign.questionnaire_id).update(status=Questionnaire.Status.PUBLISHED)
+    campaign, (alpha, beta, _gamma) = survey_create(long_texts=("gcm_practices",))
     answer(campaign, alpha, {"name": "A", "gcm_practices": "We did it"}, submitted_at=MAY_12)
     answer(campaign, beta, {"name": "B"}, submitted_at=MAY_12)
     export(campaign.slug, tmp_path / "w.xlsx", "--format", "xlsx")

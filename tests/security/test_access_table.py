@@ -198,6 +198,9 @@ class Entry:
     query: str = ""
 
 
+DEMO_VERSION = {"slug": "iscm-contributions", "version": 1}
+
+
 def campaign_list_url(world: World) -> str:
     return reverse("questionnaires:campaign_list")
 
@@ -652,6 +655,17 @@ TABLE: dict[str, Entry] = {
         post_only(coordinators(OK)),
         post=coordinators(redirect(url_of("practices:library"), writes=True)),
     ),
+    # --- questionnaire versions (issue 14): translations, preview, publish; the demo's version is published ---
+    "questionnaires:authoring_translations": Entry(
+        DEMO_VERSION,
+        coordinators(OK),
+        # an empty form changes no text: back to the page, nothing written
+        post=coordinators(redirect(url_of("questionnaires:authoring_translations", **DEMO_VERSION))),
+    ),
+    "questionnaires:authoring_preview": Entry(
+        DEMO_VERSION, coordinators(OK), post=coordinators(OK), body={"version": 0}, query="lang=ar"
+    ),
+    "questionnaires:authoring_publish": Entry(DEMO_VERSION, coordinators(OK), post=coordinators(OK)),
     # --- dashboards ---
     "analytics:dashboard": Entry(OPEN, dashboards(OK)),
     "analytics:recompute": Entry(
