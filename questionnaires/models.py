@@ -520,6 +520,7 @@ class Question(FrozenWhenPublished):
             _link("pk", values.get("questionnaire_id"))
             | _link("sections", values.get("section_id"))
             | _link("questions", values.get("show_if_question_id"))
+            | _link("questions", values.get("item_of_id"))
         )
 
     @classmethod

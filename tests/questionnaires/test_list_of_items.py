@@ -483,3 +483,13 @@ def test_a_copy_of_the_questionnaire_keeps_its_lists(survey):
     question = questionnaire_schema(copy).question("practices")
     assert [field.code for field in question.items][:2] == ["practice_title", "practice_description"]
     assert not Question.objects.filter(questionnaire=copy, item_of__questionnaire=survey.questionnaire).exists()
+
+
+def test_an_item_field_belongs_to_a_list_of_its_own_version(survey):
+    from questionnaires.models import CrossVersionAssignment, QuestionnaireLocked
+
+    copy = services.questionnaire_new_version(questionnaire=survey.questionnaire)
+    field = Question.objects.get(questionnaire=copy, code="practice_title")
+    field.item_of = Question.objects.get(questionnaire=survey.questionnaire, code="practices")
+    with pytest.raises((CrossVersionAssignment, QuestionnaireLocked)):
+        field.save()
