@@ -493,3 +493,15 @@ def test_an_item_field_belongs_to_a_list_of_its_own_version(survey):
     field.item_of = Question.objects.get(questionnaire=survey.questionnaire, code="practices")
     with pytest.raises((CrossVersionAssignment, QuestionnaireLocked)):
         field.save()
+
+
+def test_the_coordinators_preview_adds_and_removes_items(survey, coordinator, client):
+    client.force_login(coordinator)
+    url = reverse("questionnaires:authoring_preview", kwargs={"slug": survey.questionnaire.slug, "version": 1})
+    assert 'value="add:practices"' in client.get(url).content.decode()
+    data = {"version": 0, "name": "Ana", "practices": 1, **item_data(1, "First"), "action": "add:practices"}
+    text = client.post(url, data).content.decode()
+    assert 'name="practices-2-practice_title"' in text and 'value="First"' in text
+    data.pop("action")
+    text = page_text(client.post(url, {**data, "practices-1-practice_description": ""}))
+    assert "item 1: Description: This field is required." in text
