@@ -87,6 +87,20 @@ def test_translations_side_by_side_with_missing_counts_and_rtl_arabic(signed_in,
     assert field_name(Question.objects.get(code="name"), "label", "en") not in html
 
 
+def test_the_translations_page_shows_item_fields_under_their_list(signed_in, draft):
+    plans = draft.sections.get(position=2)
+    practices = factories.QuestionFactory(
+        section=plans, position=3, code="practices", type=Question.Type.LIST_OF_ITEMS, label_en="Practices"
+    )
+    title = factories.QuestionFactory(
+        section=plans, position=4, code="practice_title", item_of=practices, label_en="Title", label_fr="Titre"
+    )
+    html = signed_in.get(url("authoring_translations", draft, f"?section={plans.pk}")).content.decode()
+    assert "Q2.3 practices › practice_title" in html
+    assert "\nTitre</textarea>" in html and field_name(title, "label", "ar") in html
+    assert "Q2.4" not in html  # an item field has no number of its own
+
+
 def body_of(page):
     """The form as the browser would send it back (the fields of the page, their current values)."""
     form = page.context["form"]
