@@ -44,16 +44,16 @@ from .csv_io import (
     csv_bytes,
     csv_safe,
     csv_unsafe,
+    export_items_stream,
     export_log,
     export_questions,
+    export_responses_stream,
     items_rows,
+    labels_language,
     responses_for_export,
     wide_columns,
     wide_rows,
 )
-from .csv_io import _export_items as export_items_stream
-from .csv_io import _export_responses as export_responses_stream
-from .csv_io import _labels_language as labels_language
 from .models import Campaign, Question, Questionnaire, Response
 from .schema import QuestionnaireSchema, QuestionSchema, questionnaire_schema
 
