@@ -563,7 +563,9 @@ def test_invalid_list_edits_are_refused_and_change_nothing(target, changes, fiel
     question = Question.objects.get(code=target)
     before = snapshot(draft)
     with pytest.raises(AuthoringInvalid) as refused:
-        question_update(question=question, revision=revision_of(draft), language="en", data=data_of(question, **changes))
+        question_update(
+            question=question, revision=revision_of(draft), language="en", data=data_of(question, **changes)
+        )
     assert field in refused.value.errors
     assert snapshot(draft) == before
 
