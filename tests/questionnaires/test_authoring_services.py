@@ -372,6 +372,9 @@ def test_every_edit_is_refused_on_a_published_version():
         lambda: question_delete(question=member, revision=0),
         lambda: choices_save(question=member, revision=0, language="en", rows=[]),
         lambda: choice_move(choice=member.own_choices.first(), revision=0, direction=DOWN),
+        lambda: item_field_add(
+            list_question=member, revision=0, language="en", data=QuestionData(code="f", type="short_text", label="F")
+        ),
     ]
     for edit in edits:
         with pytest.raises(QuestionnaireLocked):
