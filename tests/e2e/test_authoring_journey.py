@@ -212,7 +212,7 @@ def test_next_years_questionnaire_from_the_editor_to_the_dashboard(server, page,
     log_in(page, server.url, "coordinator@example.org", f"/campaigns/{campaign.slug}/dashboard/")
     chart = page.locator(f"#chart-{NEW_CODE}")
     chart.locator(".main-svg").first.wait_for()
-    trace = page.evaluate(f"(({{labels, values}}) => ({{labels, values}}))(document.getElementById('chart-{NEW_CODE}').data[0])")
+    trace = chart.evaluate("element => ({labels: element.data[0].labels, values: element.data[0].values})")
     assert dict(zip(trace["labels"], trace["values"], strict=True)) == {"Yes": 1, "No": 0, "Not decided yet": 0}
     shot(page, "12-dashboard", page.locator(f"#card-{NEW_CODE}"))
     assert not Question.objects.filter(questionnaire=draft, code="cop28_message").exists()
