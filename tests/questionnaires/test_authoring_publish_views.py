@@ -247,3 +247,20 @@ def test_publishing_sets_published_at_and_the_page_then_says_published(signed_in
     assert draft.published_at == published_at
     # campaigns can use it now
     factories.CampaignFactory(questionnaire=draft)
+
+
+def test_the_published_page_leads_to_a_campaign_with_that_version(signed_in, draft):
+    another = factories.QuestionnaireFactory(slug=draft.slug, version=2, status=Questionnaire.Status.PUBLISHED)
+    questionnaire_publish(questionnaire=draft)
+    create = reverse("questionnaires:campaign_create") + f"?questionnaire={draft.pk}"
+    assert f'href="{create}"' in signed_in.get(url("authoring_publish", draft)).content.decode()
+
+    form = signed_in.get(create).context["form"]
+    assert str(form["questionnaire"].value()) == str(draft.pk)
+    assert another in form.fields["questionnaire"].queryset  # another version stays one click away
+    # a draft cannot be picked, nor something that is not a questionnaire: nothing is picked then
+    other_draft = factories.QuestionnaireFactory(slug="other", status=Questionnaire.Status.DRAFT)
+    for value in (other_draft.pk, "nothing"):
+        page = signed_in.get(reverse("questionnaires:campaign_create") + f"?questionnaire={value}")
+        assert page.status_code == 200
+        assert "selected>" not in page.content.decode().split('name="questionnaire"')[1].split("</select>")[0]
