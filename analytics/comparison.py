@@ -143,7 +143,7 @@ def _rank_rows(rows: list[dict[str, int]]) -> None:
 def question_codes(campaigns: list[Campaign]) -> list[dict[str, Any]]:
     """Every question of the campaigns' questionnaires (one query): questionnaire_id, code, label, section."""
     questions = (
-        Question.objects.filter(questionnaire_id__in={c.questionnaire_id for c in campaigns})
+        Question.objects.filter(questionnaire_id__in={c.questionnaire_id for c in campaigns}, item_of=None)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
     )

@@ -69,7 +69,7 @@ def report_data(campaign: Campaign) -> dict[str, Any]:
         for response in responded.select_related("iscm").order_by("iscm__name", "iscm__acronym")
     ]
     annex_questions = list(
-        Question.objects.filter(Q(type=Question.Type.LONG_TEXT), questionnaire_id=questionnaire.pk)
+        Question.objects.filter(Q(type=Question.Type.LONG_TEXT), questionnaire_id=questionnaire.pk, item_of=None)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
     )

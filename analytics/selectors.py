@@ -72,6 +72,7 @@ options AS (
       ON c.choice_list_id = q.choice_list_id OR (q.choice_list_id IS NULL AND c.question_id = q.id)
     WHERE q.questionnaire_id = %(questionnaire)s
       AND q.type IN ('single_choice', 'multiple_choice')
+      AND q.item_of_id IS NULL  -- the fields of a list's items are counted by the practices library
 )
 SELECT o.question_id,
        o.choice_id,
@@ -93,6 +94,7 @@ _OPTIONS_SQL = """
       ON c.choice_list_id = q.choice_list_id OR (q.choice_list_id IS NULL AND c.question_id = q.id)
     WHERE q.questionnaire_id = %(questionnaire)s
       AND q.type IN ('single_choice', 'multiple_choice')
+      AND q.item_of_id IS NULL  -- the fields of a list's items are counted by the practices library
 """
 
 # The figures per (region, ISCM type) cell: what the rebuild stores in `ChoiceCell` (one INSERT … SELECT).
@@ -176,7 +178,7 @@ LEFT JOIN (
     WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED}) AND a.text <> ''
     GROUP BY a.question_id, i.region, i.type
 ) t ON t.question_id = q.id AND t.region = cells.region AND t.iscm_type = cells.iscm_type
-WHERE q.questionnaire_id = %(questionnaire)s AND q.type IN ({_TEXT_TYPES})
+WHERE q.questionnaire_id = %(questionnaire)s AND q.type IN ({_TEXT_TYPES}) AND q.item_of_id IS NULL
 """
 
 TEXT_CELL_FIELDS = ("question_id", "region", "iscm_type", "answers")

@@ -1,7 +1,10 @@
-"""Effective practices as records: one practice per row, split from a long-text answer by the coordinator.
+"""Effective practices as records: one practice per row, split from a long-text answer by the coordinator,
+or made from an item of a submitted list of practices (a structured answer).
 
 A practice keeps a link to the answer it was taken from (`source_answer`, and the question and position
-so that the link survives an answer being rewritten); the answer itself is never changed.
+so that the link survives an answer being rewritten); the answer itself is never changed. A practice
+made from a list item links to its response and item number (`source_response`, `source_item`, with
+the list question as `source_question`): it follows that item when the response is submitted again.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from questionnaires.models import Answer, Campaign, Choice, Iscm, Question
+from questionnaires.models import Answer, Campaign, Choice, Iscm, Question, Response
 
 from .text import search_normalize
 
@@ -26,6 +29,10 @@ class Practice(models.Model):
     source_answer = models.ForeignKey(
         Answer, null=True, blank=True, on_delete=models.SET_NULL, related_name="practices"
     )
+    source_response = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.CASCADE, related_name="practices"
+    )
+    source_item = models.PositiveSmallIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=1, help_text=_("Order within the source answer."))
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"))
@@ -54,6 +61,13 @@ class Practice(models.Model):
     class Meta:
         ordering = ["-year", "iscm__acronym", "position", "id"]
         indexes = [models.Index(fields=["campaign", "iscm"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_response", "source_question", "source_item"],
+                condition=models.Q(source_item__isnull=False),
+                name="practice_unique_list_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.iscm} — {self.title}"

@@ -138,6 +138,7 @@ class QuestionInline(SameVersionChoicesMixin, LockedWhenPublishedMixin, admin.St
         ("label_en", "help_en"),
         ("required", "max_choices", "max_length", "choice_list"),
         ("show_if_question", "show_if_values"),
+        ("item_of", "min_items", "max_items", "practice_role"),
     ]
     show_change_link = True
 

@@ -1,5 +1,11 @@
 """Questionnaires are data: a JSON definition (sections, questions, choices, texts per language)
-becomes rows here. Reference lists (SDGs, GCM objectives) and the ISCM registry load from CSV."""
+becomes rows here. Reference lists (SDGs, GCM objectives) and the ISCM registry load from CSV.
+
+A list of items (a repeat group) is a question of type `list_of_items` with `min_items`, `max_items`
+and `item_fields`: questions without a section of their own or a display condition, each of any other
+type (a choice field may use a shared list, `"choice_list": "gcm"`), with an optional `practice_role`
+(title, description, year, link, gcm, sdg) when the items are practices for the practices library
+(see docs/practices.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from .models import LANGUAGE_CODES, Choice, ChoiceList, Iscm, Question, Questionnaire, Section
-from .schema import CHART_KINDS, DENOMINATORS, questionnaire_schema
+from .schema import CHART_KINDS, DENOMINATORS, ITEMS_LIMIT, questionnaire_schema
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_LISTS = {
@@ -139,39 +145,67 @@ def questionnaire_create(definition: dict, *, publish: bool = True) -> Questionn
         for question_def in section_def["questions"]:
             position += 1
             condition = question_def.get("show_if") or {}
-            question = Question.objects.create(
+            question = _question_create(
+                question_def,
+                lists,
                 questionnaire=questionnaire,
                 section=section,
                 position=position,
-                code=question_def["code"],
-                type=question_def["type"],
-                required=question_def.get("required", False),
-                max_choices=question_def.get("max_choices"),
-                max_length=question_def.get("max_length"),
-                choice_list=lists[question_def["choice_list"]] if question_def.get("choice_list") else None,
                 show_if_question=by_code[condition["question"]] if condition else None,
                 show_if_values=condition.get("values", []),
-                **texts("label", question_def["label"]),
-                **texts("help", question_def.get("help")),
-                **presentation_fields(question_def.get("presentation")),
+                min_items=question_def.get("min_items"),
+                max_items=question_def.get("max_items"),
             )
             by_code[question.code] = question
-            Choice.objects.bulk_create(
-                Choice(
-                    question=question,
-                    code=choice_def["code"],
-                    position=choice_index,
-                    **texts("label", choice_def["label"]),
-                    **texts("description", choice_def.get("description")),
-                    **texts("report_phrase", choice_def.get("report_phrase")),
+            item_defs = question_def.get("item_fields", [])
+            if (question.type == Question.Type.LIST_OF_ITEMS) != bool(item_defs):
+                raise ValueError(f"{question.code}: a list_of_items question, and only one, has item_fields")
+            for item_def in item_defs:
+                if item_def["type"] == Question.Type.LIST_OF_ITEMS or "show_if" in item_def:
+                    raise ValueError(f"{item_def['code']}: an item field is neither a list nor conditional")
+                position += 1
+                by_code[item_def["code"]] = _question_create(
+                    item_def,
+                    lists,
+                    questionnaire=questionnaire,
+                    section=section,
+                    position=position,
+                    item_of=question,
+                    practice_role=item_def.get("practice_role", ""),
                 )
-                for choice_index, choice_def in enumerate(question_def.get("choices", []), start=1)
-            )
     if publish:
         questionnaire.status = Questionnaire.Status.PUBLISHED
         questionnaire.published_at = timezone.now()
         questionnaire.save(update_fields=["status", "published_at"])
     return questionnaire
+
+
+def _question_create(definition: dict, lists: dict[str, ChoiceList], **fields) -> Question:
+    """One question (or item field) of a definition, with its own choices."""
+    question = Question.objects.create(
+        code=definition["code"],
+        type=definition["type"],
+        required=definition.get("required", False),
+        max_choices=definition.get("max_choices"),
+        max_length=definition.get("max_length"),
+        choice_list=lists[definition["choice_list"]] if definition.get("choice_list") else None,
+        **texts("label", definition["label"]),
+        **texts("help", definition.get("help")),
+        **presentation_fields(definition.get("presentation")),
+        **fields,
+    )
+    Choice.objects.bulk_create(
+        Choice(
+            question=question,
+            code=choice_def["code"],
+            position=choice_index,
+            **texts("label", choice_def["label"]),
+            **texts("description", choice_def.get("description")),
+            **texts("report_phrase", choice_def.get("report_phrase")),
+        )
+        for choice_index, choice_def in enumerate(definition.get("choices", []), start=1)
+    )
+    return question
 
 
 # --- definitions from outside (JSON files, XLSForms): checked, then loaded as a new draft ------------
@@ -277,6 +311,48 @@ def _question_problems(question_def: object, section: str, earlier: dict[str, di
     problems += _condition_problems(question_def, where, earlier)
     problems += _presentation_problems(question_def.get("presentation"), where, codes)
     earlier[code] = {"type": question_type, "codes": codes}
+    problems += _items_problems(question_def, where, earlier, shared)
+    return problems
+
+
+def _items_problems(question_def: dict, where: str, earlier: dict[str, dict], shared: dict) -> list[str]:
+    """A list of items: its bounds and item fields (checked as questions, without conditions or lists)."""
+    is_list = question_def.get("type") == Question.Type.LIST_OF_ITEMS
+    item_defs = question_def.get("item_fields")
+    if not is_list:
+        keys = [key for key in ("item_fields", "min_items", "max_items") if key in question_def]
+        if keys:
+            return [_("%(where)s: only a list of items has %(keys)s.") % {"where": where, "keys": ", ".join(keys)}]
+        return []
+    problems = []
+    bounds = [question_def.get(key) for key in ("min_items", "max_items")]
+    if any(bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)) for bound in bounds) or any(
+        bound is not None and not 0 <= bound <= ITEMS_LIMIT for bound in bounds
+    ):
+        problems.append(
+            _("%(where)s: min_items and max_items are whole numbers from 0 to %(max)d.")
+            % {"where": where, "max": ITEMS_LIMIT}
+        )
+    elif None not in bounds and bounds[0] > bounds[1]:
+        problems.append(_("%(where)s: min_items is more than max_items.") % {"where": where})
+    if not isinstance(item_defs, list) or not item_defs:
+        return [*problems, _("%(where)s: a list of items needs item_fields.") % {"where": where}]
+    for item_def in item_defs:
+        if isinstance(item_def, dict) and (
+            item_def.get("type") == Question.Type.LIST_OF_ITEMS or "show_if" in item_def
+        ):
+            problems.append(
+                _("%(where)s: an item field is neither a list nor conditional (%(code)s).")
+                % {"where": where, "code": item_def.get("code")}
+            )
+            continue
+        problems += _question_problems(item_def, where, earlier, shared)
+        role = item_def.get("practice_role", "") if isinstance(item_def, dict) else ""
+        if role not in ("", *Question.PracticeRole.values):
+            problems.append(
+                _("%(where)s: the practice role %(role)r is not one of %(roles)s.")
+                % {"where": where, "role": role, "roles": ", ".join(Question.PracticeRole.values)}
+            )
     return problems
 
 
@@ -458,6 +534,13 @@ def _question_export(question) -> dict:
         question_def["show_if"] = {"question": question.show_if, "values": list(question.show_if_values)}
     if question.hints.explicit:
         question_def["presentation"] = _presentation_export(question.hints)
+    if question.is_list:
+        for key in ("min_items", "max_items"):
+            if getattr(question, key) is not None:
+                question_def[key] = getattr(question, key)
+        question_def["item_fields"] = [_question_export(field) for field in question.items]
+    if question.practice_role:
+        question_def["practice_role"] = question.practice_role
     return question_def
 
 

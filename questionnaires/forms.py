@@ -4,6 +4,12 @@ The form only renders and collects: every answer rule (types, choices, lengths, 
 display conditions, required answers) is checked by `validation.answers_validate`, the one
 validation path, and its errors are put back on the fields with `ResponseForm.add_answer_errors`.
 So the fields here are deliberately lenient: they never refuse a value, they keep what was typed.
+
+A list of items (a repeat group) is a hidden field named by the list's code holding the number of items
+shown, and one field per item field and item, named `schema.item_field_name` ("practices-2-title").
+"Add an item" and "Remove" are submit buttons (`action=add:<code>`, `action=remove:<code>:<n>`): the
+page comes back with one item more or less and everything typed kept (`items_edited`), without
+JavaScript and without saving anything.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Question
 from .numbering import question_numbers
-from .schema import QuestionnaireSchema, QuestionSchema, is_empty
+from .schema import QuestionnaireSchema, QuestionSchema, is_empty, item_field_name
 
 VERSION_FIELD = "version"
 
@@ -47,6 +53,22 @@ class AnswerChoiceField(_RequiredMarkedOnly, forms.ChoiceField):
 class AnswerMultipleChoiceField(_RequiredMarkedOnly, forms.MultipleChoiceField):
     def valid_value(self, value):
         return True
+
+
+class ItemCountField(forms.Field):
+    """The number of items a list shows: what the browser sent, bounded; anything else counts as none."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, *, limit: int, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.limit = limit
+
+    def to_python(self, value):
+        try:
+            return max(0, min(int(value), self.limit))
+        except (TypeError, ValueError):
+            return 0
 
 
 class ChoiceGridWidget(forms.CheckboxSelectMultiple):
@@ -155,13 +177,40 @@ class ResponseForm(forms.Form):
         initial[VERSION_FIELD] = version
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        self.initial_answers = dict(answers or {})
         self.schema = schema
         self.numbers = question_numbers(schema)
+        self.item_counts: dict[str, int] = {}
         for code, question in schema.questions.items():
             if code == VERSION_FIELD:  # pragma: no cover - a question code clashing with the lock field
                 raise ValueError("A question code cannot be 'version'.")
+            if question.is_list:
+                self._item_fields_add(question)
+                continue
             self.fields[code] = answer_field(question)
             self.fields[code].label = f"{self.numbers[code]} {question.label}"
+
+    def _item_fields_add(self, question: QuestionSchema) -> None:
+        """The count field and the fields of each item; an empty list shows one empty item to fill in."""
+        code = question.code
+        self.fields[code] = ItemCountField(
+            limit=question.effective_max_items, label=f"{self.numbers[code]} {question.label}"
+        )
+        items = self.initial.get(code)
+        if self.is_bound:
+            count = self.fields[code].to_python(self.data.get(code))
+        else:
+            count = len(items) if isinstance(items, list) else 0
+        count = max(count, 1)
+        self.item_counts[code] = count
+        self.initial[code] = count
+        for number in range(1, count + 1):
+            item = items[number - 1] if isinstance(items, list) and number <= len(items) else {}
+            for field in question.items:
+                name = item_field_name(code, number, field.code)
+                self.fields[name] = answer_field(field)
+                if isinstance(item, dict) and field.code in item:
+                    self.initial[name] = item[field.code]
 
     # --- from the form to the services, and back ---
 
@@ -170,12 +219,23 @@ class ResponseForm(forms.Form):
         answers: dict[str, object] = {}
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         for code, question in self.schema.questions.items():
-            value = data.get(code)
-            if question.is_multiple:
-                answers[code] = [str(item) for item in (value or [])]
-            else:
-                answers[code] = "" if value is None else str(value)
+            if question.is_list:
+                answers[code] = [
+                    {
+                        field.code: self._answer(field, data.get(item_field_name(code, number, field.code)))
+                        for field in question.items
+                    }
+                    for number in range(1, self.item_counts[code] + 1)
+                ]
+                continue
+            answers[code] = self._answer(question, data.get(code))
         return answers
+
+    @staticmethod
+    def _answer(question: QuestionSchema, value: object) -> object:
+        if question.is_multiple:
+            return [str(item) for item in (value or [])]
+        return "" if value is None else str(value)
 
     def add_answer_errors(self, errors: dict[str, list[str]]) -> None:
         for code, messages in errors.items():
@@ -199,12 +259,14 @@ class ResponseForm(forms.Form):
             items = []
             for question in section.questions:
                 bound = self[question.code]
+                list_items = self._list_items(question) if question.is_list else []
                 items.append(
                     {
                         "question": question,
                         "field": bound,
                         "is_grid": question.type == Question.Type.MULTIPLE_CHOICE,
-                        "has_errors": bool(bound.errors),
+                        "list_items": list_items,
+                        "has_errors": bool(bound.errors) or any(item["has_errors"] for item in list_items),
                         "condition": self._condition_hint(question),
                     }
                 )
@@ -218,6 +280,28 @@ class ResponseForm(forms.Form):
                 }
             )
         return result
+
+    def _list_items(self, question: QuestionSchema) -> list[dict[str, object]]:
+        """The items of a list as the template renders them: [{number, anchor, fields: [{field, is_grid}]}]."""
+        rows = []
+        for number in range(1, self.item_counts[question.code] + 1):
+            fields = [
+                {
+                    "field": self[item_field_name(question.code, number, field.code)],
+                    "question": field,
+                    "is_grid": field.type == Question.Type.MULTIPLE_CHOICE,
+                }
+                for field in question.items
+            ]
+            rows.append(
+                {
+                    "number": number,
+                    "anchor": f"{question.code}-{number}",
+                    "fields": fields,
+                    "has_errors": any(row["field"].errors for row in fields),
+                }
+            )
+        return rows
 
     def _condition_hint(self, question: QuestionSchema) -> dict[str, object] | None:
         """Without JavaScript every question shows: say when a conditional one applies."""
@@ -233,10 +317,18 @@ class ResponseForm(forms.Form):
         """Field errors in questionnaire order, each with the anchor of its question."""
         summary = []
         for code, question in self.schema.questions.items():
+            label = f"{self.numbers[code]} {question.label}"
             for message in self.errors.get(code, []):
-                summary.append(
-                    {"anchor": f"q-{code}", "label": f"{self.numbers[code]} {question.label}", "message": message}
-                )
+                summary.append({"anchor": f"q-{code}", "label": label, "message": message})
+            for number in range(1, self.item_counts.get(code, 0) + 1):
+                for field in question.items:
+                    for message in self.errors.get(item_field_name(code, number, field.code), []):
+                        item_label = _("%(question)s, item %(number)d: %(field)s") % {
+                            "question": label,
+                            "number": number,
+                            "field": field.label,
+                        }
+                        summary.append({"anchor": f"{code}-{number}", "label": item_label, "message": message})
         return summary
 
     def conditions(self) -> dict[str, dict[str, object]]:
@@ -246,6 +338,24 @@ class ResponseForm(forms.Form):
             for code, question in self.schema.questions.items()
             if question.show_if
         }
+
+
+def items_edited(schema: QuestionnaireSchema, answers: dict[str, object], action: str) -> dict[str, object] | None:
+    """The answers after "Add an item" (`add:<code>`) or "Remove" (`remove:<code>:<number>`) on a list;
+    None when `action` is neither. Nothing is saved: the page comes back with what was typed."""
+    kind, _sep, rest = action.partition(":")
+    if kind not in ("add", "remove"):
+        return None
+    code, _sep, number = rest.partition(":")
+    question = schema.question(code)
+    if question is None or not question.is_list:
+        return None
+    items = [dict(item) for item in answers.get(code) or []]  # type: ignore[union-attr]
+    if kind == "add" and len(items) < question.effective_max_items:
+        items.append({})
+    elif kind == "remove" and number.isdigit() and 1 <= int(number) <= len(items):
+        items.pop(int(number) - 1)
+    return {**answers, code: items}
 
 
 # --- Read-only summaries (review page, submitted copy, print) --------------------------------------
@@ -267,7 +377,8 @@ def answers_summary(schema: QuestionnaireSchema, answers: dict[str, object]) -> 
                     "question": question,
                     "number": numbers[question.code],
                     "answered": not is_empty(value),
-                    "text": "" if question.is_choice else shown,
+                    "list_items": schema.items_display(question.code, value) if question.is_list else [],
+                    "text": "" if question.is_choice or question.is_list else shown,
                     "choices": (shown if isinstance(shown, list) else [shown] if shown else [])
                     if question.is_choice
                     else [],

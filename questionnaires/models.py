@@ -421,6 +421,17 @@ class Question(FrozenWhenPublished):
         DATE = "date", _("Date")
         SINGLE_CHOICE = "single_choice", _("Single choice")
         MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        LIST_OF_ITEMS = "list_of_items", _("List of items")
+
+    class PracticeRole(models.TextChoices):
+        """What an item field of a practices list becomes in a practices library record."""
+
+        TITLE = "title", _("Title")
+        DESCRIPTION = "description", _("Description")
+        YEAR = "year", _("Year or date")
+        LINK = "link", _("Link")
+        GCM = "gcm", _("GCM objectives")
+        SDG = "sdg", _("SDGs")
 
     CHOICE_TYPES = (Type.SINGLE_CHOICE, Type.MULTIPLE_CHOICE)
     # Presentation hints: they may still change once the questionnaire is published (see FrozenWhenPublished)
@@ -453,6 +464,13 @@ class Question(FrozenWhenPublished):
     show_if_values = models.JSONField(
         default=list, blank=True, help_text=_("Choice codes of the condition question that show this question.")
     )
+    # A list of items (a repeat group): its item fields are questions whose `item_of` is the list; the
+    # number of items the focal point may give is bounded by `min_items` (on submission) and `max_items`.
+    item_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="item_fields")
+    min_items = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_items = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An item field of a list of practices: which part of a practices library record it fills.
+    practice_role = models.CharField(max_length=12, blank=True, choices=PracticeRole.choices)
     # Presentation hints for dashboards and the report; empty: defaults from the question type
     # (see questionnaires.schema.hints_for).
     chart_kind = models.CharField(
@@ -502,6 +520,7 @@ class Question(FrozenWhenPublished):
             _link("pk", values.get("questionnaire_id"))
             | _link("sections", values.get("section_id"))
             | _link("questions", values.get("show_if_question_id"))
+            | _link("questions", values.get("item_of_id"))
         )
 
     @classmethod
@@ -726,16 +745,25 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
-    """One answered scalar question (text, e-mail, number, date)."""
+    """One answered scalar question (text, e-mail, number, date). An item field of a list of items is
+    one row per item, numbered by `item` (1, 2, ...); `item` is empty for every other question."""
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     text = models.TextField(blank=True)
     number = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     date = models.DateField(null=True, blank=True)
+    item = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], condition=Q(item__isnull=True), name="answer_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["response", "question", "item"], condition=Q(item__isnull=False), name="answer_unique_item"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_id}"
@@ -747,10 +775,18 @@ class AnswerChoice(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answer_choices")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answer_choices")
     choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="answer_choices")
+    item = models.PositiveSmallIntegerField(null=True, blank=True)  # see Answer.item
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["response", "question", "choice"], name="answer_choice_unique")
+            models.UniqueConstraint(
+                fields=["response", "question", "choice"], condition=Q(item__isnull=True), name="answer_choice_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["response", "question", "item", "choice"],
+                condition=Q(item__isnull=False),
+                name="answer_choice_unique_item",
+            ),
         ]
         indexes = [models.Index(fields=["question", "choice"])]
 

@@ -7,6 +7,10 @@ presentation hints. It owns:
 
 - whether a question is shown for given answers, and whether an answer is empty;
 - the codec between cleaned values, `Answer`/`AnswerChoice` rows and plain values (text or codes);
+- lists of items (a repeat group, type `list_of_items`): the list question carries its item fields
+  (`QuestionSchema.items`, not in `QuestionnaireSchema.questions`), its value is a list of
+  {item field code: value} dicts, stored as one row per answered item field and item number
+  (`Answer.item`, `AnswerChoice.item`: 1, 2, ...);
 - the ONE rule for displaying a choice and an answer: "8. Decent work…" where the list is numbered
   (a reference list whose codes are numbers: SDGs, GCM objectives), the label alone otherwise (text
   codes, a question's own choices).
@@ -51,6 +55,14 @@ from .models import (
 
 Texts = Mapping[str, str]
 
+# A list of items without its own maximum still has one: the form, the rows and the exports stay bounded.
+ITEMS_LIMIT = 50
+
+
+def item_field_name(code: str, number: int, field_code: str) -> str:
+    """The name of item `number`'s field in the form, and the key of its errors: "practices-2-title"."""
+    return f"{code}-{number}-{field_code}"
+
 
 def _texts(row: object, field: str) -> Texts:
     return MappingProxyType({code: getattr(row, f"{field}_{code}") or "" for code in LANGUAGE_CODES})
@@ -63,11 +75,13 @@ def text_in(texts: Texts, language: str | None = None) -> str:
 
 
 def is_empty(value: object) -> bool:
-    """Not answered: None, a blank text, or a list of blanks."""
+    """Not answered: None, a blank text, a list of blanks, or an item whose fields are all blank."""
     if value is None:
         return True
     if isinstance(value, str):
         return value.strip() == ""
+    if isinstance(value, Mapping):
+        return all(is_empty(item) for item in value.values())
     if isinstance(value, list | tuple | set):
         return all(is_empty(item) for item in value)
     return False
@@ -146,6 +160,10 @@ class QuestionSchema:
     helps: Texts
     choices: tuple[ChoiceSchema, ...]
     hints: PresentationHints
+    items: tuple[QuestionSchema, ...] = ()  # a list of items: its item fields, in order
+    min_items: int | None = None
+    max_items: int | None = None
+    practice_role: str = ""  # an item field of a list of practices: what it fills in a practice record
 
     @property
     def label(self) -> str:
@@ -154,6 +172,20 @@ class QuestionSchema:
     @property
     def help(self) -> str:
         return text_in(self.helps)
+
+    @property
+    def is_list(self) -> bool:
+        return self.type == Question.Type.LIST_OF_ITEMS
+
+    @property
+    def effective_max_items(self) -> int:
+        return min(self.max_items or ITEMS_LIMIT, ITEMS_LIMIT)
+
+    def item_field(self, code: str) -> QuestionSchema | None:
+        for field in self.items:
+            if field.code == code:
+                return field
+        return None
 
     @property
     def section_title(self) -> str:
@@ -201,6 +233,11 @@ class QuestionSchema:
         """A cleaned or stored value as plain data (form, history, exports): text, a list of codes, or None."""
         if value is None:
             return None
+        if self.is_list:
+            return [
+                {field.code: field.plain_value(item[field.code]) for field in self.items if field.code in item}
+                for item in value  # type: ignore[union-attr]
+            ]
         if isinstance(value, list | tuple):
             return list(value)
         if isinstance(value, Decimal):
@@ -267,6 +304,18 @@ class QuestionnaireSchema:
     def by_id(self) -> dict[int, QuestionSchema]:
         return {question.id: question for question in self.questions.values()}
 
+    def list_questions(self) -> list[QuestionSchema]:
+        return [question for question in self.questions.values() if question.is_list]
+
+    def item_fields_by_id(self) -> dict[int, tuple[QuestionSchema, QuestionSchema]]:
+        """{item field id: (its list question, the item field)}."""
+        return {field.id: (question, field) for question in self.list_questions() for field in question.items}
+
+    def row_question_ids(self, code: str) -> list[int]:
+        """The question ids of the rows that store the answer to `code` (a list: its item fields')."""
+        question = self.questions[code]
+        return [field.id for field in question.items] if question.is_list else [question.id]
+
     # --- display conditions and progress ---
 
     def is_shown(self, question: QuestionSchema, answers: Mapping[str, object]) -> bool:
@@ -294,6 +343,11 @@ class QuestionnaireSchema:
         """An answer as pages show it: the text, a single choice's display, or the list of a multiple
         choice's displays; "" or [] when not answered."""
         question = self.questions.get(code)
+        if question is not None and question.is_list:
+            return [
+                "; ".join(f"{row['label']}: {row['text']}" for row in item["fields"])
+                for item in self.items_display(code, value)
+            ]
         if question is None or not question.is_choice:
             return "" if is_empty(value) else str(value)
         codes = value if isinstance(value, list) else ([] if is_empty(value) else [value])
@@ -301,6 +355,45 @@ class QuestionnaireSchema:
         if question.type == Question.Type.SINGLE_CHOICE:
             return shown[0] if shown else ""
         return shown
+
+    def items_display(self, code: str, value: object) -> list[dict[str, object]]:
+        """A list of items as pages show it: [{number, fields: [{code, label, text, choices}]}], only the
+        answered fields of each item; a choice field gives `choices` (displays) and `text` (joined)."""
+        question = self.questions[code]
+        shown = []
+        for number, item in enumerate(value if isinstance(value, list) else [], start=1):
+            fields = []
+            for field in question.items:
+                field_value = item.get(field.code) if isinstance(item, Mapping) else None
+                if is_empty(field_value):
+                    continue
+                if field.is_choice:
+                    codes = field_value if isinstance(field_value, list) else [field_value]
+                    choices = [field.choice_display(choice) for choice in codes]
+                    text = ", ".join(choices)
+                else:
+                    choices, text = [], field.plain_value(field_value)
+                fields.append({"code": field.code, "label": field.label, "text": text, "choices": choices})
+            shown.append({"number": number, "fields": fields})
+        return shown
+
+    def error_label(self, key: str) -> str:
+        """What an error key of `answers_validate` names: a question's label, or "label, item n: field"
+        for an item field's key (`item_field_name`); the key itself when it names nothing."""
+        question = self.questions.get(key)
+        if question is not None:
+            return question.label
+        for question in self.list_questions():
+            for field in question.items:
+                prefix, suffix = f"{question.code}-", f"-{field.code}"
+                number = key[len(prefix) : -len(suffix)] if key.startswith(prefix) and key.endswith(suffix) else ""
+                if number.isdigit():
+                    return _("%(question)s, item %(number)d: %(field)s") % {
+                        "question": question.label,
+                        "number": int(number),
+                        "field": field.label,
+                    }
+        return key
 
     def answer_text(self, code: str, value: object, *, limit: int = 200) -> str:
         """One answer as a short text for messages (conflicts)."""
@@ -316,26 +409,47 @@ class QuestionnaireSchema:
         self, answer_rows: Iterable[dict[str, object]], choice_rows: Iterable[tuple[int, int]]
     ) -> dict[str, object]:
         """Stored rows of one response → {question code: plain value}. `answer_rows` are
-        `Answer.values("question_id", "text", "number", "date")`, `choice_rows` (question_id, choice_id);
-        multiple choices come back in the questionnaire's order."""
+        `Answer.values("question_id", "text", "number", "date", "item")`, `choice_rows` (question_id,
+        choice_id, item); multiple choices come back in the questionnaire's order, the items of a list in
+        their numbers' order."""
         by_id = self.by_id()
+        item_fields = self.item_fields_by_id()
         values: dict[str, object] = {}
+        items: dict[str, dict[int, dict[str, object]]] = {}
         for row in answer_rows:
-            question = by_id.get(row["question_id"])  # type: ignore[arg-type]
+            question_id = row["question_id"]
+            if row.get("item") is not None and question_id in item_fields:
+                parent, field = item_fields[question_id]  # type: ignore[index]
+                item = items.setdefault(parent.code, {}).setdefault(row["item"], {})  # type: ignore[arg-type]
+                item[field.code] = field.scalar_from_row(row["text"], row["number"], row["date"])  # type: ignore[arg-type]
+                continue
+            question = by_id.get(question_id)  # type: ignore[arg-type]
             if question is not None:
                 values[question.code] = question.scalar_from_row(row["text"], row["number"], row["date"])  # type: ignore[arg-type]
-        ticked: dict[int, set[int]] = {}
-        for question_id, choice_id in choice_rows:
-            ticked.setdefault(question_id, set()).add(choice_id)
-        for question_id, choice_ids in ticked.items():
-            question = by_id.get(question_id)
+        ticked: dict[tuple[int, int | None], set[int]] = {}
+        for question_id, choice_id, *item_number in choice_rows:
+            ticked.setdefault((question_id, item_number[0] if item_number else None), set()).add(choice_id)
+        for (question_id, item_number), choice_ids in ticked.items():
+            if item_number is not None and question_id in item_fields:
+                parent, question = item_fields[question_id]
+                target = items.setdefault(parent.code, {}).setdefault(item_number, {})
+            else:
+                question = by_id.get(question_id)
+                target = values
             if question is None:
                 continue
             codes = [choice.code for choice in question.choices if choice.id in choice_ids]
             if question.type == Question.Type.SINGLE_CHOICE:
-                values[question.code] = codes[0] if codes else None
+                target[question.code] = codes[0] if codes else None
             else:
-                values[question.code] = codes
+                target[question.code] = codes
+        for code, numbered in items.items():
+            question = self.questions[code]
+            # Fields in the questionnaire's order, so that a value read back equals the one written.
+            values[code] = [
+                {field.code: numbered[number][field.code] for field in question.items if field.code in numbered[number]}
+                for number in sorted(numbered)
+            ]
         return values
 
     def rows_for(
@@ -349,17 +463,35 @@ class QuestionnaireSchema:
             value = cleaned.get(code)
             if value is None:
                 continue
-            if question.is_choice:
-                for choice_code in value if isinstance(value, list) else [value]:
-                    choice = question.choice(choice_code)
-                    ticked.append(AnswerChoice(response_id=response_id, question_id=question.id, choice_id=choice.id))
-            elif question.type in Question.NUMBER_TYPES:
-                scalars.append(Answer(response_id=response_id, question_id=question.id, number=value))
-            elif question.type == Question.Type.DATE:
-                scalars.append(Answer(response_id=response_id, question_id=question.id, date=value))
+            if question.is_list:
+                for number, item in enumerate(value, start=1):  # type: ignore[arg-type]
+                    for field in question.items:
+                        if item.get(field.code) is not None:
+                            _value_rows(field, response_id, item[field.code], number, scalars, ticked)
             else:
-                scalars.append(Answer(response_id=response_id, question_id=question.id, text=value))
+                _value_rows(question, response_id, value, None, scalars, ticked)
         return scalars, ticked
+
+
+def _value_rows(
+    question: QuestionSchema,
+    response_id: int,
+    value: object,
+    item: int | None,
+    scalars: list[Answer],
+    ticked: list[AnswerChoice],
+) -> None:
+    """Append the rows storing one cleaned value (`item`: its item number in a list, else None)."""
+    keys = {"response_id": response_id, "question_id": question.id, "item": item}
+    if question.is_choice:
+        for choice_code in value if isinstance(value, list) else [value]:
+            ticked.append(AnswerChoice(**keys, choice_id=question.choice(choice_code).id))  # type: ignore[union-attr]
+    elif question.type in Question.NUMBER_TYPES:
+        scalars.append(Answer(**keys, number=value))
+    elif question.type == Question.Type.DATE:
+        scalars.append(Answer(**keys, date=value))
+    else:
+        scalars.append(Answer(**keys, text=value))
 
 
 # --- presentation hints: given in the definition, or defaulted from the question type ---------------
@@ -479,7 +611,9 @@ def schema_build(questionnaire: Questionnaire) -> QuestionnaireSchema:
     lists = {list_id: compiled(choices, shared=True) for list_id, choices in by_list.items()}
     sections: dict[int, tuple[Section, list[QuestionSchema]]] = {}
     by_code: dict[str, QuestionSchema] = {}
-    for question in questions:
+    item_fields: dict[int, list[QuestionSchema]] = {}
+
+    def compiled_question(question: Question) -> QuestionSchema:
         choices: tuple[ChoiceSchema, ...] = ()
         if question.is_choice:
             choices = (
@@ -487,7 +621,7 @@ def schema_build(questionnaire: Questionnaire) -> QuestionnaireSchema:
                 if question.choice_list_id
                 else compiled(by_question.get(question.id, []), shared=False)
             )
-        compiled_question = QuestionSchema(
+        return QuestionSchema(
             id=question.id,
             code=question.code,
             type=question.type,
@@ -504,9 +638,23 @@ def schema_build(questionnaire: Questionnaire) -> QuestionnaireSchema:
             helps=_texts(question, "help"),
             choices=choices,
             hints=hints_for(question, len(choices)),
+            items=tuple(item_fields.get(question.id, ())),
+            min_items=question.min_items,
+            max_items=question.max_items,
+            practice_role=question.practice_role,
         )
-        by_code[question.code] = compiled_question
-        sections.setdefault(question.section_id, (question.section, []))[1].append(compiled_question)
+
+    # Item fields first: a list question is compiled with its item fields (they are not questions of
+    # the questionnaire on their own: no section, no number, no column of the wide export).
+    for question in questions:
+        if question.item_of_id:
+            item_fields.setdefault(question.item_of_id, []).append(compiled_question(question))
+    for question in questions:
+        if question.item_of_id:
+            continue
+        question_schema = compiled_question(question)
+        by_code[question.code] = question_schema
+        sections.setdefault(question.section_id, (question.section, []))[1].append(question_schema)
     ordered = sorted(sections.values(), key=lambda item: (item[0].position, item[0].id))
     return QuestionnaireSchema(
         questionnaire_id=questionnaire.pk,

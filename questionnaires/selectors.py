@@ -55,9 +55,30 @@ def response_answers(response: Response, schema: QuestionnaireSchema | None = No
     """The stored answers of one response, keyed by question code (two queries)."""
     schema = schema if schema is not None else questionnaire_schema(response.campaign.questionnaire)
     return schema.values_from_rows(
-        Answer.objects.filter(response=response).values("question_id", "text", "number", "date"),
-        AnswerChoice.objects.filter(response=response).values_list("question_id", "choice_id"),
+        Answer.objects.filter(response=response).values("question_id", "text", "number", "date", "item"),
+        AnswerChoice.objects.filter(response=response).values_list("question_id", "choice_id", "item"),
     )
+
+
+def list_answers_by_iscm(campaign, schema: QuestionnaireSchema) -> dict[int, dict[str, object]]:
+    """The stored lists of items of every response of a campaign, {ISCM id: {list code: items}} (two
+    queries; none without a list question): what a wide import, which carries no items, keeps."""
+    if not schema.list_questions():
+        return {}
+    answers: dict[int, list[dict[str, object]]] = {}
+    choices: dict[int, list[tuple]] = {}
+    for row in Answer.objects.filter(response__campaign=campaign, item__isnull=False).values(
+        "response__iscm_id", "question_id", "text", "number", "date", "item"
+    ):
+        answers.setdefault(row["response__iscm_id"], []).append(row)
+    for iscm_id, *row in AnswerChoice.objects.filter(response__campaign=campaign, item__isnull=False).values_list(
+        "response__iscm_id", "question_id", "choice_id", "item"
+    ):
+        choices.setdefault(iscm_id, []).append(tuple(row))
+    return {
+        iscm_id: schema.values_from_rows(answers.get(iscm_id, []), choices.get(iscm_id, []))
+        for iscm_id in answers.keys() | choices.keys()
+    }
 
 
 def response_changes_since(response: Response, version: int) -> dict[str, list[object]]:
@@ -87,17 +108,27 @@ def required_progress_by_response(
     required_ids = {question_id for question_id, question in questions.items() if question.required}
     condition_codes = {question.show_if for question in questions.values() if question.show_if}
     condition_ids = {question_id for question_id, question in questions.items() if question.code in condition_codes}
+    # A required list of items is answered by any row of its item fields.
+    lists_of = {
+        field.id: question
+        for question in questions.values()
+        if question.is_list and question.required
+        for field in question.items
+    }
     answers: dict[int, dict[str, object]] = {response_id: {} for response_id in responses}
     if responses and required_ids:
         for response_id, question_id in Answer.objects.filter(
-            response_id__in=list(responses), question_id__in=required_ids
+            response_id__in=list(responses), question_id__in=required_ids | set(lists_of)
         ).values_list("response_id", "question_id"):
             # a stored Answer row is never blank: a marker is enough for progress
-            answers[response_id][questions[question_id].code] = True
+            answers[response_id][(questions.get(question_id) or lists_of[question_id]).code] = True
         for response_id, question_id, code in AnswerChoice.objects.filter(
-            response_id__in=list(responses), question_id__in=required_ids | condition_ids
+            response_id__in=list(responses), question_id__in=required_ids | condition_ids | set(lists_of)
         ).values_list("response_id", "question_id", "choice__code"):
-            answers[response_id].setdefault(questions[question_id].code, []).append(code)
+            if question_id in lists_of:
+                answers[response_id][lists_of[question_id].code] = True
+            else:
+                answers[response_id].setdefault(questions[question_id].code, []).append(code)
     result: dict[object, tuple[int, int]] = {
         ("empty", questionnaire_id): schema.progress({}) for questionnaire_id, schema in schemas.items()
     }

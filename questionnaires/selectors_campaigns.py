@@ -244,6 +244,7 @@ class ReviewAnswer:
     label: str
     value: ShownValue
     number: str = ""
+    is_list: bool = False
 
 
 @dataclass
@@ -279,6 +280,7 @@ def response_review_data(*, response: Response) -> tuple[list[ReviewSection], li
                     question.label,
                     readable(question.code, answers.get(question.code)),
                     numbers[question.code],
+                    question.is_list,
                 )
                 for question in section.questions
             ],

@@ -29,7 +29,7 @@ from .selectors import response_answers, response_changes_since
 from .services_activity import activity_record
 from .services_authoring import questionnaire_new_version  # noqa: F401 - the admin's "new version" action
 from .services_campaigns import CampaignInvalid, invitation_extend
-from .signals import answers_changed_announce, figures_follow_response
+from .signals import answers_changed_announce, figures_follow_response, response_responded_announce
 from .validation import AnswersInvalid, answers_validate
 
 logger = logging.getLogger(__name__)
@@ -221,6 +221,7 @@ def response_correct(
     response = _finish_write(
         locked, user, ResponseEvent.Action.CORRECTED, changes, reason, recompute=not figures_kept
     )
+    response_responded_announce(response=response, schema=schema, answers=new)
     return WriteResult(response, changes)
 
 
@@ -382,8 +383,10 @@ def responses_import(
         )
         for response, _cleaned, changes, comment in written
     )
-    for response, *_rest in written:
+    for response, cleaned, _changes, _comment in written:
         _write_log(response, ResponseEvent.Action.IMPORTED)
+        if response.status != Response.Status.DRAFT:
+            response_responded_announce(response=response, schema=schema, answers=_plain_values(schema, cleaned))
     if recompute:
         answers_changed_announce(campaign_id=campaign.pk)
     return results
@@ -395,14 +398,14 @@ def _stored_answers(schema: QuestionnaireSchema, response_ids: list[int]) -> dic
         return {}
     answer_rows: dict[int, list[dict[str, object]]] = {}
     for row in Answer.objects.filter(response_id__in=response_ids).values(
-        "response_id", "question_id", "text", "number", "date"
+        "response_id", "question_id", "text", "number", "date", "item"
     ):
         answer_rows.setdefault(row["response_id"], []).append(row)
-    choice_rows: dict[int, list[tuple[int, int]]] = {}
-    for response_id, question_id, choice_id in AnswerChoice.objects.filter(response_id__in=response_ids).values_list(
-        "response_id", "question_id", "choice_id"
-    ):
-        choice_rows.setdefault(response_id, []).append((question_id, choice_id))
+    choice_rows: dict[int, list[tuple[int, int, int | None]]] = {}
+    for response_id, question_id, choice_id, item in AnswerChoice.objects.filter(
+        response_id__in=response_ids
+    ).values_list("response_id", "question_id", "choice_id", "item"):
+        choice_rows.setdefault(response_id, []).append((question_id, choice_id, item))
     return {
         response_id: schema.values_from_rows(answer_rows.get(response_id, []), choice_rows.get(response_id, []))
         for response_id in response_ids
@@ -462,7 +465,10 @@ def _response_write(
             action = ResponseEvent.Action.SUBMITTED
         else:
             action = ResponseEvent.Action.DRAFT_SAVED
-        return WriteResult(_finish_write(locked, user, action, changes, "", recompute=not figures_kept), changes)
+        written = _finish_write(locked, user, action, changes, "", recompute=not figures_kept)
+        if final:
+            response_responded_announce(response=written, schema=schema, answers=new)
+        return WriteResult(written, changes)
 
 
 def _diff(current: dict[str, object], new: dict[str, object]) -> dict[str, list[object]]:
@@ -511,7 +517,8 @@ def _answers_store_many(
         if not changes:
             continue
         if response.pk not in new_ids:
-            stale |= models.Q(response_id=response.pk, question_id__in=[schema.questions[code].id for code in changes])
+            question_ids = [question_id for code in changes for question_id in schema.row_question_ids(code)]
+            stale |= models.Q(response_id=response.pk, question_id__in=question_ids)
         scalars, ticked = schema.rows_for(response.pk, cleaned, changes)
         scalar_rows += scalars
         choice_rows += ticked

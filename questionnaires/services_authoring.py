@@ -98,18 +98,25 @@ def questionnaire_copy(
         section_copies[old_id] = section
     question_copies: dict[int, Question] = {}
     dependent: list[tuple[Question, int]] = []
+    item_fields: list[tuple[Question, int]] = []  # the fields of a list of items, and their list
     for question in questions:
-        old_id, condition_id = question.pk, question.show_if_question_id
+        old_id, condition_id, list_id = question.pk, question.show_if_question_id, question.item_of_id
         question.pk, question.questionnaire = None, copy
         question.section = section_copies[question.section_id]
         question.show_if_question = None  # re-pointed below, once every copy exists
+        question.item_of = None
         question.save()
         question_copies[old_id] = question
         if condition_id:
             dependent.append((question, condition_id))
+        if list_id:
+            item_fields.append((question, list_id))
     for question, condition_id in dependent:
         question.show_if_question = question_copies[condition_id]
     Question.objects.bulk_update([question for question, _id in dependent], ["show_if_question"])
+    for question, list_id in item_fields:
+        question.item_of = question_copies[list_id]
+    Question.objects.bulk_update([question for question, _id in item_fields], ["item_of"])
     for choice in own_choices:
         choice.pk, choice.question = None, question_copies[choice.question_id]
     Choice.objects.bulk_create(own_choices)

@@ -16,12 +16,23 @@ from django.dispatch import Signal
 
 if TYPE_CHECKING:
     from .models import Response
+    from .schema import QuestionnaireSchema
 
 answers_changed = Signal()
+
+# Sent inside the transaction of every write that leaves a response responded with the answers it now
+# has (a submission, an import of a submitted response, a coordinator's correction): apps that build on
+# structured answers (the practices library makes practices of a list of practices) follow them there.
+# Receivers get `response`, `schema` (its compiled questionnaire) and `answers` (plain values by code).
+response_responded = Signal()
 
 
 def answers_changed_announce(*, campaign_id: int) -> None:
     answers_changed.send(sender=None, campaign_id=campaign_id)
+
+
+def response_responded_announce(*, response: Response, schema: QuestionnaireSchema, answers: dict[str, object]) -> None:
+    response_responded.send(sender=None, response=response, schema=schema, answers=answers)
 
 
 # The app that stores figures may keep them exact inside a write's own transaction instead of a rebuild

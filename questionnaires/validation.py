@@ -1,8 +1,11 @@
 """The one validation path for a set of answers, whatever door they came in by (form, import, admin).
 
 `answers` maps question codes to raw values: a string for text, number, date and single-choice
-questions, a list of choice codes for multiple choice. Empty strings and empty lists mean
-"not answered". A draft (`final=False`) is checked for types, choices, maximum lengths and counts,
+questions, a list of choice codes for multiple choice, and for a list of items a list of
+{item field code: raw value} dicts. Empty strings and empty lists mean "not answered"; an item whose
+fields are all empty is no item. The errors of an item's field are keyed by its form field name
+(`schema.item_field_name`: "practices-2-title", the item's position as given); the limits on the
+number of items by the list's code. A draft (`final=False`) is checked for types, choices, maximum lengths and counts,
 and display conditions; a submission (`final=True`) is also checked for required answers.
 """
 
@@ -19,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .models import Question, Questionnaire
-from .schema import QuestionnaireSchema, QuestionSchema, is_empty, questionnaire_schema
+from .schema import QuestionnaireSchema, QuestionSchema, is_empty, item_field_name, questionnaire_schema
 
 INTEGER_PATTERN = re.compile(r"^[+-]?\d{1,18}$")
 MAX_DECIMAL_DIGITS = 18
@@ -64,6 +67,11 @@ def answers_validate(
         raw = answers.get(code)
         if is_empty(raw):
             continue
+        if question.is_list:
+            items = _clean_items(question, raw, final=final, errors=errors)
+            if items:
+                cleaned[code] = items
+            continue
         try:
             cleaned[code] = _clean_value(question, raw)
         except ValidationError as error:
@@ -85,6 +93,60 @@ def answers_validate(
             errors.setdefault(code, []).append(_("This question is required."))
 
     return ValidationResult(cleaned=cleaned, errors=errors)
+
+
+def _clean_items(
+    question: QuestionSchema, raw: object, *, final: bool, errors: dict[str, list[str]]
+) -> list[dict[str, object]]:
+    """The items of a list, each field cleaned like an answer; empty items are dropped. Errors go to
+    `errors` (per item field, and the limits on the number of items under the list's code)."""
+    code = question.code
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, dict) for item in raw):
+        errors.setdefault(code, []).append(_("Give the items as a list."))
+        return []
+    items: list[dict[str, object]] = []
+    for position, item in enumerate(raw, start=1):
+        if is_empty(item):
+            continue
+        unknown = sorted(str(field_code) for field_code in item if question.item_field(str(field_code)) is None)
+        if unknown:
+            errors.setdefault(code, []).append(
+                _("Item %(number)d: unknown field “%(code)s”.") % {"number": position, "code": ", ".join(unknown)}
+            )
+        cleaned_item: dict[str, object] = {}
+        for field in question.items:
+            key = item_field_name(code, position, field.code)
+            value = item.get(field.code)
+            if is_empty(value):
+                if final and field.required:
+                    errors.setdefault(key, []).append(_("This field is required."))
+                continue
+            try:
+                cleaned_item[field.code] = _clean_value(field, value)
+            except ValidationError as error:
+                errors.setdefault(key, []).extend(error.messages)
+        items.append(cleaned_item)
+    limit = question.effective_max_items
+    if len(items) > limit:
+        errors.setdefault(code, []).append(
+            ngettext(
+                "Give at most %(max)d item (you gave %(count)d).",
+                "Give at most %(max)d items (you gave %(count)d).",
+                limit,
+            )
+            % {"max": limit, "count": len(items)}
+        )
+    minimum = question.min_items or 0
+    if final and items and len(items) < minimum:
+        errors.setdefault(code, []).append(
+            ngettext(
+                "Give at least %(min)d item (you gave %(count)d).",
+                "Give at least %(min)d items (you gave %(count)d).",
+                minimum,
+            )
+            % {"min": minimum, "count": len(items)}
+        )
+    return items
 
 
 def _clean_value(question: QuestionSchema, raw: object) -> object:

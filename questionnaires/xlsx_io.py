@@ -1,5 +1,6 @@
-"""Excel workbooks (.xlsx) of a campaign: responses, codebook, aggregates and practices; and the reader
-that lets `import_responses` take back the `responses` sheet.
+"""Excel workbooks (.xlsx) of a campaign: responses, list items, codebook, aggregates and practices; and
+the reader that lets `import_responses` take back the `responses` sheet (and the `items` sheet: the
+CSV items file's rows, imported in the same transaction).
 
 Written with openpyxl's write-only mode: each row goes to a temporary file as soon as it is made
 (openpyxl writes strings inline, so there is no shared-string table growing with the data either), and
@@ -40,16 +41,19 @@ from .csv_io import (
     ExportResponse,
     RowCounter,
     codebook_rows,
+    csv_bytes,
     csv_safe,
     csv_unsafe,
+    export_items_stream,
     export_log,
     export_questions,
+    export_responses_stream,
+    items_rows,
+    labels_language,
     responses_for_export,
     wide_columns,
     wide_rows,
 )
-from .csv_io import _export_responses as export_responses_stream
-from .csv_io import _labels_language as labels_language
 from .models import Campaign, Question, Questionnaire, Response
 from .schema import QuestionnaireSchema, QuestionSchema, questionnaire_schema
 
@@ -58,7 +62,7 @@ if TYPE_CHECKING:
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEETS = ("responses", "codebook", "aggregates", "practices")
+SHEETS = ("responses", "items", "codebook", "aggregates", "practices")
 PRACTICES_COLUMNS = ("iscm", "iscm_name", "region", "type", "question", "label", "text")
 # The questionnaire's "effective practices" questions are the long-text questions named *_practices
 # (sdg_practices, climate_practices, gcm_practices): the sheet readers of the report collect.
@@ -171,6 +175,8 @@ def column_kinds(questions: list[QuestionSchema]) -> list[str]:
     kinds = [TEXT, TEXT, TEXT, TEXT, TEXT, DATETIME]  # iscm, iscm_name, region, type, status, submitted_at
     for spec in questions:
         question_type = spec.type
+        if spec.is_list:
+            continue  # no column: its items are the `items` sheet
         if question_type in Question.NUMBER_TYPES:
             kinds.append(NUMBER)
         elif question_type == Question.Type.DATE:
@@ -274,6 +280,24 @@ def _write_responses(
     _finish_sheet(practices_sheet, len(practice_columns), practice_rows)
 
 
+def _write_items(workbook: Workbook, schema: QuestionnaireSchema, responses: QuerySet[Response], language) -> None:
+    """The `items` sheet: the CSV items file (one row per ISCM, list and item), item numbers as numbers."""
+    sheet = workbook.create_sheet("items")
+    rows = items_rows(schema, export_items_stream(responses), labels=language)
+    header = next(rows)
+    _setup_sheet(sheet, [max(10, min(40, len(column) + 2)) for column in header])
+    sheet.append(header)
+    cells = _Cells(sheet)
+    written = 1
+    for row in rows:
+        sheet.append(
+            [cells.text(csv_unsafe(row[0])), row[1], row[2], int(row[3])]
+            + [cells.text(csv_unsafe(text)) for text in row[4:]]
+        )
+        written += 1
+    _finish_sheet(sheet, len(header), written)
+
+
 # --- the codebook and aggregates sheets -------------------------------------------------------------
 
 
@@ -342,6 +366,8 @@ def responses_workbook_write(
     _write_responses(
         workbook, questions, export_responses_stream(responses), language=language, counter=counter, records=records
     )
+    if questionnaire_schema(questionnaire).list_questions():
+        _write_items(workbook, questionnaire_schema(questionnaire), responses, language)
     _write_codebook(workbook, questionnaire_schema(questionnaire), language=language or "en")
     _write_aggregates(workbook, campaign, language=language or "en")
     # Sheets in the order readers expect them (write-only sheets are created in writing order).
@@ -427,6 +453,24 @@ def _cell_text(value: Any, column: str) -> str:
     if isinstance(value, int | float):
         return str(value)
     return csv_safe(str(value))
+
+
+def workbook_items_csv(data: bytes) -> bytes | None:
+    """The workbook's `items` sheet as the bytes of a CSV items file; None without item rows."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        if "items" not in workbook.sheetnames:
+            return None
+        rows = workbook["items"].iter_rows(values_only=True)
+        header = [_cell_text(value, "").strip() for value in next(rows, ())]
+        records = [[_cell_text(value, "") for value in values] for values in rows]
+    finally:
+        workbook.close()
+    if not any(any(cell.strip() for cell in record) for record in records):
+        return None
+    return b"".join(csv_bytes([header, *records]))
 
 
 def workbook_records(data: bytes) -> tuple[Iterator[list[str]], str | None]:

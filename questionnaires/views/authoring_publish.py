@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ..forms import VERSION_FIELD, ResponseForm
+from ..forms import VERSION_FIELD, ResponseForm, items_edited
 from ..forms_translations import PublishLanguagesForm, TranslationsForm
 from ..models import LANGUAGE_CODES, Questionnaire
 from ..publish_check import publish_problems
@@ -117,7 +117,10 @@ def authoring_preview(request: HttpRequest, slug: str, version: int) -> HttpResp
         checked = None
         if request.method == "POST":
             form = ResponseForm(request.POST, schema=schema)
-            if form.is_valid():
+            edited = items_edited(schema, form.answers(), request.POST.get("action", "")) if form.is_valid() else None
+            if edited is not None:  # "Add an item" / "Remove": the same form, one item more or less
+                form = ResponseForm(schema=schema, answers=edited, version=form.cleaned_data["version"])
+            elif form.is_valid():
                 result = answers_validate(
                     questionnaire=questionnaire, answers=form.answers(), final=True, schema=schema
                 )

@@ -384,7 +384,7 @@ def coordinator_response_correct(request: HttpRequest, slug: str, acronym: str, 
     response = _response_for_coordinator(request, slug, acronym)
     schema = questionnaire_schema(response.campaign.questionnaire)
     question = schema.question(code)
-    if question is None:
+    if question is None or question.is_list:  # a list of items is corrected by its focal points
         raise Http404(_("No such question."))
     current = response_answers(response, schema).get(code)
     form = CorrectionForm(

@@ -45,6 +45,7 @@ class ExportForm(forms.Form):
         choices=[
             ("wide", _("Wide: one row per ISCM, one column per question")),
             ("long", _("Long: one row per answer (iscm, status, question, choice, value)")),
+            ("items", _("Items: one row per item of a list question (iscm, status, list, item, item fields)")),
         ],
         initial="wide",
         required=False,

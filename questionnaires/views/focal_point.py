@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import selectors, services
 from ..emails import response_confirmation_enqueue
-from ..forms import ResponseForm, answers_summary
+from ..forms import ResponseForm, answers_summary, items_edited
 from ..models import Campaign, Invitation, Iscm, Response
 from ..schema import QuestionnaireSchema, questionnaire_schema
 from ..validation import AnswersInvalid, answers_validate
@@ -204,12 +204,15 @@ def _conflict_message(schema: QuestionnaireSchema, changes: dict[str, list[objec
     return f"{text} {listed}" if listed else text
 
 
-def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None, kept_as_draft=False):
+def _render_form(
+    request, ctx: FocalPointContext, form: ResponseForm, *, conflict=None, kept_as_draft=False, unsaved=False
+):
     """`kept_as_draft`: a failed submit saved what was typed as a draft. Otherwise a form sent back with
-    errors holds input that exists only in the page, which is marked unsaved for the leave-page guard."""
+    errors (or with an item added or removed: `unsaved`) holds input that exists only in the page, which
+    is marked unsaved for the leave-page guard."""
     response = ctx.response
     submitted_mode = bool(response and response.status in (Response.Status.SUBMITTED, Response.Status.VALIDATED))
-    answers = form.answers() if form.is_bound and hasattr(form, "cleaned_data") else dict(form.initial)
+    answers = form.answers() if form.is_bound and hasattr(form, "cleaned_data") else form.initial_answers
     answered, total = form.schema.progress(answers)
     shown_answered, shown = form.schema.progress(answers, required_only=False)
     return render(
@@ -233,7 +236,7 @@ def _render_form(request, ctx: FocalPointContext, form: ResponseForm, *, conflic
             "url_kwargs": ctx.url_kwargs,
             "deadline": ctx.invitation.deadline,
             "kept_as_draft": kept_as_draft,
-            "unsaved": form.is_bound and not kept_as_draft,
+            "unsaved": unsaved or (form.is_bound and not kept_as_draft),
         },
     )
 
@@ -280,6 +283,11 @@ def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
         return _render_form(request, ctx, form)
     answers = form.answers()
     version = form.cleaned_data["version"]
+    edited = items_edited(schema, answers, request.POST.get("action", ""))
+    if edited is not None:
+        # "Add an item" / "Remove": the same page, one item more or less, nothing saved.
+        form = ResponseForm(schema=schema, answers=edited, version=version)
+        return _render_form(request, ctx, form, unsaved=True)
     language = translation.get_language() or "en"
     final = request.POST.get("action") == "submit"
 
@@ -362,10 +370,7 @@ def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpRespons
         return _confirm(request, ctx, schema, answers)
 
     result = answers_validate(questionnaire=campaign.questionnaire, answers=answers, final=True, schema=schema)
-    missing = [
-        {"label": schema.question(code).label if schema.question(code) else code, "messages": errors}
-        for code, errors in result.errors.items()
-    ]
+    missing = [{"label": schema.error_label(code), "messages": errors} for code, errors in result.errors.items()]
     return render(
         request,
         "questionnaires/review.html",

@@ -58,8 +58,10 @@
   function narrowFigure(figure, width) {
     const data = figure.data.map((trace) => {
       if (trace.orientation !== "h" || !Array.isArray(trace.y)) return trace;
-      // "auto": a long bar carries its figure inside, a short one beside it, so no figure runs off the chart
-      return Object.assign({}, trace, { y: trace.y.map(shortLabel), textposition: "auto" });
+      // "auto": a long bar carries its figure inside, a short one beside it, so no figure runs off the
+      // chart; a bar of zero has no inside, and "auto" would drop its "0.0% (0/3)"
+      const position = Array.isArray(trace.x) ? trace.x.map((value) => (value > 0 ? "auto" : "outside")) : "auto";
+      return Object.assign({}, trace, { y: trace.y.map(shortLabel), textposition: position });
     });
     const layout = Object.assign({}, figure.layout);
     layout.margin = Object.assign({}, layout.margin, { l: 10, r: 10 });

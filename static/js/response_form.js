@@ -139,6 +139,13 @@
   function focusSetUp() {
     const target = document.getElementById("conflict") || document.getElementById("error-summary");
     if (target) target.focus();
+    // Back from "Add an item" or "Remove" (the page's address ends with the list's or the new item's id):
+    // the focus goes to the first field there. After the load: the browser focuses the fragment's target.
+    const anchor = !target && window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    if (anchor && form && form.contains(anchor)) {
+      const input = anchor.querySelector("input:not([type=hidden]), textarea, select");
+      window.addEventListener("load", () => window.setTimeout(() => (input || anchor).focus(), 0));
+    }
     document.querySelectorAll("#error-summary a[href^='#q-']").forEach((link) => {
       link.addEventListener("click", (event) => {
         const question = document.getElementById(link.getAttribute("href").slice(1));

@@ -274,8 +274,8 @@ def test_nothing_is_queried_before_the_first_chunk(filled, django_assert_num_que
 
 def test_large_exports_come_in_several_chunks(survey, monkeypatch):
     campaign, _iscms = survey
-    monkeypatch.setattr(csv_io, "FLUSH_CHARS", 200)
-    monkeypatch.setattr(csv_io, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(csv_io.cells, "FLUSH_CHARS", 200)
+    monkeypatch.setattr(csv_io.rows, "CHUNK_SIZE", 3)
     _fill(campaign, 12)
     chunks = list(
         csv_io.responses_csv(
@@ -292,7 +292,7 @@ def test_merge_skips_answers_of_responses_it_does_not_list():
     responses = [(1, "A", "", "", "RCP", "submitted", None), (2, "B", "", "", "RCP", "submitted", None)]
     answers = iter([(1, 10, "a", None, None), (99, 10, "intruder", None, None), (2, 10, "b", None, None)])
     choices = iter([(99, 11, 5), (2, 11, 7)])
-    merged = list(csv_io._merge(responses, answers, choices))
+    merged = list(csv_io.rows._merge(responses, answers, choices))
     assert [item.scalars for item in merged] == [{10: ("a", None, None)}, {10: ("b", None, None)}]
     assert [item.choices for item in merged] == [{}, {11: {7}}]
 

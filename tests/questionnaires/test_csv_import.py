@@ -418,7 +418,7 @@ def batch_survey(count):
 
 def test_a_problem_after_written_batches_rolls_everything_back(db, monkeypatch):
     campaign, _iscms = batch_survey(7)
-    monkeypatch.setattr(csv_io, "IMPORT_BATCH_ROWS", 2)  # rows 2–5 are written before row 7 is read
+    monkeypatch.setattr(csv_io.imports, "IMPORT_BATCH_ROWS", 2)  # rows 2–5 are written before row 7 is read
     rows = [{"iscm": f"B{n:02d}", "name": f"N{n}"} for n in range(7)]
     rows[5]["staff"] = "many"
     before = snapshot(campaign)
@@ -434,7 +434,7 @@ def test_rows_written_in_batches_are_those_written_one_by_one(db, monkeypatch):
         {"iscm": f"B{n:02d}", "name": f"N{n}", "plan": "yes", "formats": "online hybrid", "goals": f"{n + 1} 9"}
         for n in range(5)
     ]
-    monkeypatch.setattr(csv_io, "IMPORT_BATCH_ROWS", 2)
+    monkeypatch.setattr(csv_io.imports, "IMPORT_BATCH_ROWS", 2)
     report = run_import(campaign, wide_file(campaign, rows))
     assert report.ok and report.created == [f"B{n:02d}" for n in range(5)]
     batched = list(
