@@ -167,7 +167,8 @@ def questionnaire_texts_save(*, rows: list[TextRow], values: dict[str, str], loa
     so what someone else saved meanwhile elsewhere in the part is kept. A changed text that someone
     else also changed is a conflict (`TextsConflict`): nothing is written. A required English text may
     not be emptied. Texts only, so this is allowed on a published questionnaire too. Returns the number
-    of rows written; one UPDATE per changed object. `rows` are read just before, in the same request."""
+    of texts written (what the coordinator typed, not the objects holding them); one UPDATE per changed
+    object. `rows` are read just before, in the same request."""
     stored = texts_as_loaded(rows)
     changed = {
         name: text.strip() for name, text in values.items() if name in stored and text.strip() != loaded.get(name, "")
@@ -207,4 +208,4 @@ def questionnaire_texts_save(*, rows: list[TextRow], values: dict[str, str], loa
         obj.save(update_fields=columns)
     if changes:
         transaction.on_commit(schema_cache_clear)  # this process at once; the others within SCHEMA_CACHE_SECONDS
-    return len(changes)
+    return sum(len(columns) for _obj, columns in changes.values())

@@ -116,6 +116,10 @@ def test_editor_page_shows_the_map_and_one_question(client, coordinator, draft, 
     for code in ("member", "why", "goals"):
         assert f'data-question="{code}"' in page
     assert "Q1.2" in page and 'name="choices-0-code"' in page and 'value="yes"' in page
+    # the same steps as the translations, preview and publish pages, "Edit" the current one
+    edit = reverse("questionnaires:authoring_edit", kwargs={"slug": draft.slug, "version": draft.version})
+    assert f'<a class="nav-link active" href="{edit}" aria-current="page">Edit</a>' in page
+    assert f'href="{url("authoring_publish", draft)}">Check and publish</a>' in page
     # the condition offers only earlier choice questions: none before "member"; "member" for "why"
     page = client.get(url("authoring_question", draft, question_id=why.pk)).content.decode()
     assert f'<option value="{member.pk}" selected>' in page
@@ -223,7 +227,8 @@ def test_a_published_version_is_read_only(client, coordinator):
     published = draft_create(status=Questionnaire.Status.PUBLISHED)
     member = published.questions.get(code="member")
     page = client.get(url("authoring_question", published, question_id=member.pk)).content.decode()
-    assert "This version is published" in page and '<fieldset class="border rounded p-3 mb-3" disabled>' in page
+    assert "This version is published" in page and "<fieldset class=\"border rounded p-3 mb-3\" disabled>" in page
+    assert 'aria-current="page">View</a>' in page and ">Published</a>" in page
     response = client.post(
         url("authoring_question", published, question_id=member.pk), question_post(member, 0, label="Changed")
     )
