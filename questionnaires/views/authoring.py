@@ -371,7 +371,21 @@ def _question_page(
         choices = choice_formset(question, language=_language(request))
     item_fields = None
     if question is not None and question.type == Question.Type.LIST_OF_ITEMS:
-        item_fields = list(question.item_fields.select_related("choice_list").order_by("position", "id"))
+        # read from the compiled schema the map already built: no query of its own
+        language = _language(request)
+        compiled = read["schema"].by_id().get(question.pk)
+        item_fields = [
+            {
+                "id": field.id,
+                "code": field.code,
+                "type": Question.Type(field.type).label,
+                "choice_list": field.choice_list,
+                "required": field.required,
+                "label": field.label_in(language),
+                "role": Question.PracticeRole(field.practice_role).label if field.practice_role else "",
+            }
+            for field in (compiled.items if compiled else ())
+        ]
     return _editor(
         request,
         questionnaire,
