@@ -249,7 +249,8 @@ def choice_donut(question: dict[str, Any], *, title: str) -> Figure:
         "text": [_pct_label(choice["count"], base) if choice["count"] else "" for choice in choices],
         # each slice names its choice beside its share: colour never identifies a slice alone
         "texttemplate": ["%{label}<br>%{text}" if choice["count"] else "" for choice in choices],
-        "textposition": "outside",
+        # one answer taking the whole ring would put its label at the bottom, under the legend
+        "textposition": "inside" if sum(1 for choice in choices if choice["count"]) == 1 else "outside",
         "marker": {"colors": [PALETTE[i % len(PALETTE)] for i in range(len(choices))]},
         "customdata": [[choice["code"]] for choice in choices],
         "hovertemplate": "<b>%{label}</b><br>%{text}<extra></extra>",

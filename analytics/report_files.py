@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from iscm_survey.celery import database_task_options
 from iscm_survey.publish import task_publish
 from questionnaires.models import Campaign
 
@@ -128,9 +129,7 @@ def report_request(*, campaign: Campaign, fmt: str, language: str, user) -> tupl
 def report_publish(report_file_id: int) -> bool:
     """Publish the task (never raises, fails fast on a dead broker); on failure the job is marked
     failed so that the page says so and offers to try again."""
-    published = task_publish(
-        report_generate_task, args=[report_file_id], log_extra={"report_file": report_file_id}
-    )
+    published = task_publish(report_generate_task, args=[report_file_id], log_extra={"report_file": report_file_id})
     if not published:
         ReportFile.objects.filter(pk=report_file_id, status=ReportFile.Status.PENDING).update(
             status=ReportFile.Status.FAILED, error=PUBLISH_FAILED, finished_at=timezone.now()
@@ -150,9 +149,7 @@ def report_build(*, report_file_id: int) -> bool:
 
     Safe to run twice (redelivery): a ready job returns at once, a failed one is left for a new request.
     """
-    report_file = (
-        ReportFile.objects.select_related("campaign__questionnaire").filter(pk=report_file_id).first()
-    )
+    report_file = ReportFile.objects.select_related("campaign__questionnaire").filter(pk=report_file_id).first()
     if report_file is None or report_file.status in (ReportFile.Status.READY, ReportFile.Status.FAILED):
         return report_file is not None and report_file.status == ReportFile.Status.READY
     ReportFile.objects.filter(pk=report_file_id).update(
@@ -225,18 +222,7 @@ def _delete_superseded(report_file: ReportFile) -> None:
         item.delete()
 
 
-@shared_task(
-    name="report_generate",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(name="report_generate", soft_time_limit=240, time_limit=300, **database_task_options(max_retries=3))
 def report_generate_task(report_file_id: int) -> bool:
     """Generate one report download (PDF or DOCX); see `report_build`."""
     return report_build(report_file_id=report_file_id)
@@ -255,15 +241,12 @@ def report_file_state(campaign: Campaign, fmt: str, report_file: ReportFile | No
     if status == ReportFile.Status.FAILED or _is_dead(report_file) or status == ReportFile.Status.READY:
         if report_file.error == PUBLISH_FAILED:
             message = _(
-                "The report could not be queued: the background task service is unavailable. Try again in a "
-                "minute."
+                "The report could not be queued: the background task service is unavailable. Try again in a minute."
             )
         elif report_file.error == FIGURES_CHANGED:
             message = _("The figures changed while the file was being prepared. Generate it again.")
         else:
-            message = _(
-                "The file could not be generated. Try again; if it fails again, tell the administrator."
-            )
+            message = _("The file could not be generated. Try again; if it fails again, tell the administrator.")
         return {**_empty_state(), "status": ReportFile.Status.FAILED, "message": message}
     if status == ReportFile.Status.PENDING:
         message = _("Waiting to start…")
@@ -276,9 +259,7 @@ def _empty_state() -> dict[str, Any]:
     return {"status": "none", "progress": 0, "message": "", "download_url": "", "can_regenerate": True}
 
 
-def _state(
-    campaign: Campaign, fmt: str, report_file: ReportFile, status: str, message: str
-) -> dict[str, Any]:
+def _state(campaign: Campaign, fmt: str, report_file: ReportFile, status: str, message: str) -> dict[str, Any]:
     return {
         "status": status,
         "progress": 100,

@@ -1,21 +1,13 @@
 """Celery tasks: thin wrappers that take ids and call one service; safe to run twice."""
 
 from celery import shared_task
-from django.db import DatabaseError
+
+from iscm_survey.celery import database_task_options
 
 from .services import aggregates_check_all, aggregates_recompute, aggregates_sweep_stale
 
 
-@shared_task(
-    name="aggregates_recompute",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(name="aggregates_recompute", **database_task_options(max_retries=5))
 def aggregates_recompute_task(campaign_id: int) -> bool:
     """Rebuild if stale; a run that finds the figures fresh (another run served the burst) returns False."""
     return aggregates_recompute(campaign_id=campaign_id)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import LANGUAGE_CODES, ChoiceList, Question, Questionnaire, Section
-from .schema import QuestionSchema
+from .schema import ITEMS_LIMIT, QuestionSchema
 from .services_authoring import ChoiceRow, QuestionData
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
@@ -152,11 +152,31 @@ class QuestionForm(RevisionForm):
     show_if_values = forms.MultipleChoiceField(
         label=_("is answered with one of"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    min_items = forms.IntegerField(
+        label=_("At least this many items"),
+        required=False,
+        min_value=0,
+        max_value=ITEMS_LIMIT,
+        help_text=_("Checked when the response is submitted; empty: none."),
+    )
+    max_items = forms.IntegerField(
+        label=_("At most this many items"),
+        required=False,
+        min_value=1,
+        max_value=ITEMS_LIMIT,
+    )
+    practice_role = forms.ChoiceField(
+        label=_("In the practices library, this field is the practice's"),
+        required=False,
+        choices=[("", _("nothing (not a practice field)")), *Question.PracticeRole.choices],
+        help_text=_("A list whose fields include a title makes one practice per item."),
+    )
 
     fieldsets = (
         (_("Question"), ("code", "type", "label", "help", "required")),
         (_("Choices and limits"), ("choice_list", "max_choices", "max_length")),
         (_("Display condition"), ("show_if_question", "show_if_values")),
+        (_("List of items"), ("min_items", "max_items")),
         (
             _("Dashboards and report"),
             (
@@ -179,10 +199,22 @@ class QuestionForm(RevisionForm):
         choice_lists: Sequence[ChoiceList],
         positive_options: Sequence[tuple[str, str]],
         questionnaire: Questionnaire,
+        item_of: Question | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.questionnaire = questionnaire
+        # An item field of a list (`item_of`): no condition, hints or list settings; a practice role.
+        self.item_of = item_of
+        self.fields["max_items"].help_text = _("Empty: at most %(limit)d.") % {"limit": ITEMS_LIMIT}
+        if item_of is not None:
+            self.fieldsets = (
+                (_("Item field"), ("code", "type", "label", "help", "required", "practice_role")),
+                (_("Choices and limits"), ("choice_list", "max_choices", "max_length")),
+            )
+            self.fields["type"].choices = [
+                choice for choice in Question.Type.choices if choice[0] != Question.Type.LIST_OF_ITEMS
+            ]
         self.earlier = {str(question.id): question for question in earlier if question.is_choice}
         self.choice_lists = {choice_list.code: choice_list for choice_list in choice_lists}
         self.fields["choice_list"].choices = [("", _("Its own choices"))] + [
@@ -221,10 +253,20 @@ class QuestionForm(RevisionForm):
             "report_summary": getattr(question, f"report_summary_{language}"),
             "show_if_question": str(question.show_if_question_id or ""),
             "show_if_values": list(question.show_if_values or []),
+            "min_items": question.min_items,
+            "max_items": question.max_items,
+            "practice_role": question.practice_role,
         }
 
     def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
+        """The fieldsets to show: a question's list settings only when it is (or may become, being new)
+        a list of items."""
+        is_list = self["type"].value() == Question.Type.LIST_OF_ITEMS or not self.initial.get("code")
+        return [
+            (title, [self[name] for name in names])
+            for title, names in self.fieldsets
+            if is_list or "min_items" not in names
+        ]
 
     def data_for_service(self) -> QuestionData:
         cleaned = self.cleaned_data
@@ -250,6 +292,9 @@ class QuestionForm(RevisionForm):
                 Question.objects.get(pk=condition.id, questionnaire=self.questionnaire) if condition else None
             ),
             show_if_values=cleaned["show_if_values"],
+            min_items=cleaned["min_items"],
+            max_items=cleaned["max_items"],
+            practice_role=cleaned["practice_role"] if self.item_of is not None else "",
         )
 
     def with_condition_picked(self) -> QuestionForm:
@@ -263,6 +308,7 @@ class QuestionForm(RevisionForm):
             choice_lists=list(self.choice_lists.values()),
             positive_options=self.fields["positive_choices"].choices,
             questionnaire=self.questionnaire,
+            item_of=self.item_of,
         )
 
 

@@ -53,6 +53,12 @@ def publish_problems(questionnaire: Questionnaire, languages: list[str] | None =
         .order_by("section__position", "section_id", "position", "id")
     )
     order = {question.pk: index for index, question in enumerate(questions)}
+    by_id = {question.pk: question for question in questions}
+    item_fields = schema.item_fields_by_id()
+    fields_count = {question.pk: 0 for question in questions}
+    for question in questions:
+        if question.item_of_id in fields_count:
+            fields_count[question.item_of_id] += 1
 
     if not questions:
         problems.append(Problem(_("Questionnaire"), _("The questionnaire has no question.")))
@@ -69,6 +75,9 @@ def publish_problems(questionnaire: Questionnaire, languages: list[str] | None =
     seen_codes: dict[str, str] = {}
     for question in questions:
         where = f"{numbers.get(question.pk, '')} {question.code}".strip()
+        parent = by_id.get(question.item_of_id)
+        if parent is not None:  # an item field: named after its list, which has the number
+            where = f"{numbers.get(parent.pk, '')} {parent.code} › {question.code}".strip()
 
         def problem(message: str, question=question, where=where) -> None:
             problems.append(Problem(where, message, question.section_id, question.code))
@@ -83,7 +92,7 @@ def publish_problems(questionnaire: Questionnaire, languages: list[str] | None =
         if question.code == VERSION_FIELD:
             problem(_("“%(code)s” is reserved: choose another code.") % {"code": question.code})
 
-        compiled = schema.question(question.code)
+        compiled = item_fields[question.pk][1] if question.pk in item_fields else schema.question(question.code)
         choices = compiled.choices if compiled else ()
         if question.is_choice:
             if not choices:
@@ -99,7 +108,11 @@ def publish_problems(questionnaire: Questionnaire, languages: list[str] | None =
                         _("Max choices (%(max)d) is above the number of choices (%(count)d).")
                         % {"max": question.max_choices, "count": len(choices)}
                     )
-        problems.extend(_condition_problems(question, where, order, schema))
+        _list_problems(question, parent, fields_count[question.pk], problem)
+        if parent is not None and (question.show_if_question_id or question.show_if_values):
+            problem(_("An item field cannot have a display condition."))
+        elif parent is None:
+            problems.extend(_condition_problems(question, where, order, schema))
 
     for row in texts.rows:
         missing = [language for language in languages if row.is_missing(language)]
@@ -116,6 +129,29 @@ def publish_problems(questionnaire: Questionnaire, languages: list[str] | None =
                 )
             )
     return problems
+
+
+def _list_problems(question: Question, parent: Question | None, fields: int, problem) -> None:
+    """A list of items needs item fields and bounds in order; an item field is not a list, and only an
+    item field has a practice role. Each problem goes to `problem`."""
+    if question.type == Question.Type.LIST_OF_ITEMS:
+        if parent is not None:
+            problem(_("An item field cannot be a list of items (lists are one level)."))
+        elif not fields:
+            problem(_("A list of items needs item fields: add at least one."))
+        if (
+            question.min_items is not None
+            and question.max_items is not None
+            and question.min_items > question.max_items
+        ):
+            problem(
+                _("At least %(min)d items is more than at most %(max)d.")
+                % {"min": question.min_items, "max": question.max_items}
+            )
+    elif parent is None and fields:
+        problem(_("Only a list of items has item fields: change its type back or remove them."))
+    if question.practice_role and parent is None:
+        problem(_("Only an item field of a list has a practice role."))
 
 
 def _condition_problems(question: Question, where: str, order: dict[int, int], schema) -> list[Problem]:

@@ -64,9 +64,7 @@ def _locked_message() -> str:
 
 
 @transaction.atomic
-def questionnaire_copy(
-    *, source: Questionnaire, slug: str | None = None, title_en: str | None = None
-) -> Questionnaire:
+def questionnaire_copy(*, source: Questionnaire, slug: str | None = None, title_en: str | None = None) -> Questionnaire:
     """A new draft with everything of `source`: sections, questions (codes, hints, conditions re-pointed
     to the copies), own choices and every language's texts. Without `slug`: the next version of the same
     questionnaire; with one: version 1 of a new questionnaire (refused when the slug exists)."""
@@ -345,6 +343,9 @@ class QuestionData:
     report_summary: str = ""
     show_if_question: Question | None = None
     show_if_values: Sequence[str] = ()
+    min_items: int | None = None  # a list of items
+    max_items: int | None = None
+    practice_role: str = ""  # an item field
 
 
 def question_add(*, section: Section, revision: int, language: str, data: QuestionData) -> Question:
@@ -355,6 +356,22 @@ def question_add(*, section: Section, revision: int, language: str, data: Questi
         question.save()
         _place_question(current, moved=question, section=section, index=None)
     return question
+
+
+def item_field_add(*, list_question: Question, revision: int, language: str, data: QuestionData) -> Question:
+    """A new item field at the end of a list of items (a question like the others, whose `item_of` is
+    the list: no number, no section of its own, no display condition)."""
+    with _edit(list_question.questionnaire, revision, focus=list_question.code) as current:
+        if list_question.type != Question.Type.LIST_OF_ITEMS:
+            raise AuthoringInvalid({None: [_("Only a list of items has item fields.")]})
+        last = Question.objects.filter(questionnaire=current).aggregate(last=Max("position"))["last"] or 0
+        field = Question(
+            questionnaire=current, section=list_question.section, item_of=list_question, position=last + 1
+        )  # the last of its list until numbered
+        _question_apply(field, language, data)
+        field.save()
+        _number(current, _ordered_questions(current))
+    return field
 
 
 def question_update(*, question: Question, revision: int, language: str, data: QuestionData) -> None:
@@ -385,6 +402,7 @@ def _question_apply(question: Question, language: str, data: QuestionData) -> No
         errors["negative_choices"] = [_("Only a single choice question has negative choices.")]
     elif set(data.negative_choices) & set(data.positive_choices):
         errors["negative_choices"] = [_("A choice cannot be both positive and negative.")]
+    errors.update(_list_errors(question, data))
     if data.report_coverage and not (is_choice and data.choice_list is not None):
         errors["report_coverage"] = [_("Only a question on a shared list can state its coverage of the list.")]
     condition = data.show_if_question
@@ -414,22 +432,78 @@ def _question_apply(question: Question, language: str, data: QuestionData) -> No
     question.report_coverage = data.report_coverage
     question.show_if_question = condition
     question.show_if_values = list(data.show_if_values) if condition is not None else []
+    is_list = data.type == Question.Type.LIST_OF_ITEMS
+    question.min_items = data.min_items if is_list else None
+    question.max_items = data.max_items if is_list else None
+    question.practice_role = data.practice_role if question.item_of_id else ""
+
+
+def _list_errors(question: Question, data: QuestionData) -> dict[str | None, list[str]]:
+    """A list of items: its bounds; an item field: not a list, no condition, its practice role. A list that
+    has item fields keeps its type (remove them first, deliberately)."""
+    errors: dict[str | None, list[str]] = {}
+    is_list = data.type == Question.Type.LIST_OF_ITEMS
+    if not is_list and (data.min_items is not None or data.max_items is not None):
+        errors["min_items"] = [_("Only a list of items has a number of items.")]
+    elif data.min_items is not None and data.max_items is not None and data.min_items > data.max_items:
+        errors["max_items"] = [_("At most this many items is less than at least this many.")]
+    if question.item_of_id:
+        if is_list:
+            errors["type"] = [_("An item field cannot be a list of items: lists are one level.")]
+        if data.show_if_question is not None:
+            errors["show_if_question"] = [_("An item field is shown with its item: it has no condition.")]
+        if data.practice_role not in ("", *Question.PracticeRole.values):
+            errors["practice_role"] = [_("Choose a practice role from the list.")]
+    elif data.practice_role:
+        errors["practice_role"] = [_("Only an item field of a list has a practice role.")]
+    if not is_list and question.pk and Question.objects.filter(item_of=question).exists():
+        errors["type"] = [_("This list has item fields: remove them before changing its type.")]
+    return errors
 
 
 def _ordered_questions(questionnaire: Questionnaire) -> list[Question]:
+    """The questions of the questionnaire in order, without the item fields of its lists."""
     return list(
-        Question.objects.filter(questionnaire=questionnaire)
+        Question.objects.filter(questionnaire=questionnaire, item_of__isnull=True)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
     )
 
 
+def _number(
+    questionnaire: Questionnaire, questions: list[Question], fields_of: dict[int, list[Question]] | None = None
+) -> None:
+    """Number `questions` (in order, without item fields) 1..n, each list's item fields right after it, in
+    its section, in their order (or the order `fields_of` gives)."""
+    fields: dict[int, list[Question]] = {}
+    for item_field in Question.objects.filter(questionnaire=questionnaire, item_of__isnull=False).order_by(
+        "position", "id"
+    ):
+        fields.setdefault(item_field.item_of_id, []).append(item_field)
+    fields.update(fields_of or {})
+    ordered: list[Question] = []
+    for question in questions:
+        ordered.append(question)
+        for item_field in fields.get(question.pk, []):
+            item_field.section_id = question.section_id
+            ordered.append(item_field)
+    for position, question in enumerate(ordered, start=1):
+        question.position = position
+    Question.objects.bulk_update(ordered, ["section", "position"])
+
+
 def question_move(*, question: Question, revision: int, direction: str) -> None:
-    """One step up or down; past the first or last question of its section, into the neighbouring one."""
+    """One step up or down; past the first or last question of its section, into the neighbouring one.
+    An item field moves within its list."""
+    if question.item_of_id:
+        _item_field_move(question, revision, direction)
+        return
     with _edit(question.questionnaire, revision, focus=question.code) as current:
         sections = list(Section.objects.filter(questionnaire=current).order_by("position", "id"))
         section_index = [section.pk for section in sections].index(question.section_id)
-        siblings = list(Question.objects.filter(section_id=question.section_id).order_by("position", "id"))
+        siblings = list(
+            Question.objects.filter(section_id=question.section_id, item_of__isnull=True).order_by("position", "id")
+        )
         index = [item.pk for item in siblings].index(question.pk)
         if direction == UP and index > 0:
             _place_question(current, moved=question, section=sections[section_index], index=index - 1)
@@ -439,6 +513,16 @@ def question_move(*, question: Question, revision: int, direction: str) -> None:
             _place_question(current, moved=question, section=sections[section_index - 1], index=None)
         elif direction == DOWN and section_index < len(sections) - 1:
             _place_question(current, moved=question, section=sections[section_index + 1], index=0)
+
+
+def _item_field_move(item_field: Question, revision: int, direction: str) -> None:
+    with _edit(item_field.questionnaire, revision) as current:
+        siblings = list(Question.objects.filter(item_of_id=item_field.item_of_id).order_by("position", "id"))
+        index = [sibling.pk for sibling in siblings].index(item_field.pk)
+        target = index - 1 if direction == UP else index + 1
+        if 0 <= target < len(siblings):
+            siblings[index], siblings[target] = siblings[target], siblings[index]
+        _number(current, _ordered_questions(current), {item_field.item_of_id: siblings})
 
 
 def _place_question(questionnaire: Questionnaire, *, moved: Question, section: Section, index: int | None) -> None:
@@ -452,9 +536,7 @@ def _place_question(questionnaire: Questionnaire, *, moved: Question, section: S
         anchor = sum(1 for question in others if (question.section.position, question.section_id) < key)
     moved.section = section
     others.insert(anchor, moved)
-    for position, question in enumerate(others, start=1):
-        question.position = position
-    Question.objects.bulk_update(others, ["section", "position"])
+    _number(questionnaire, others)
 
 
 def question_delete(*, question: Question, revision: int) -> None:
@@ -471,7 +553,7 @@ def question_delete(*, question: Question, revision: int) -> None:
                 }
             )
         question.delete()
-        _renumber(_ordered_questions(current))
+        _number(current, _ordered_questions(current))
 
 
 # --- a question's own choices ---------------------------------------------------------------------

@@ -101,8 +101,26 @@ def questionnaire_texts(questionnaire: Questionnaire) -> QuestionnaireTexts:
     for choice in Choice.objects.filter(question__questionnaire=questionnaire).order_by("position", "id"):
         choices_by_question.setdefault(choice.question_id, []).append(choice)
     questions_by_section: dict[int, list[Question]] = {}
+    fields_by_list: dict[int, list[Question]] = {}  # the item fields of each list of items
     for question in questions:
-        questions_by_section.setdefault(question.section_id, []).append(question)
+        if question.item_of_id:
+            fields_by_list.setdefault(question.item_of_id, []).append(question)
+        else:
+            questions_by_section.setdefault(question.section_id, []).append(question)
+
+    def question_rows(question: Question, place: str, section_id: int) -> list[TextRow]:
+        rows = [_row(question, "label", place, section_id, required=True), _row(question, "help", place, section_id)]
+        if question.is_choice and not question.item_of_id:
+            rows.append(_row(question, "chart_title", place, section_id))
+            rows.append(_row(question, "report_summary", place, section_id))
+        if question.choice_list_id is None:
+            for choice in choices_by_question.get(question.pk, []):
+                choice_place = f"{place} · {choice.code}"
+                rows.append(_row(choice, "label", choice_place, section_id, required=True))
+                rows.append(_row(choice, "description", choice_place, section_id))
+                if question.type == Question.Type.SINGLE_CHOICE and not question.item_of_id:
+                    rows.append(_row(choice, "report_phrase", choice_place, section_id))
+        return rows
 
     own_rows = [
         _row(questionnaire, "title", _("Questionnaire"), None, required=True),
@@ -120,18 +138,10 @@ def questionnaire_texts(questionnaire: Questionnaire) -> QuestionnaireTexts:
         for index, question in enumerate(questions_by_section.get(section.pk, []), start=1):
             numbers[question.pk] = f"Q{number}.{index}"
             place = f"Q{number}.{index} {question.code}"
-            rows.append(_row(question, "label", place, section.pk, required=True))
-            rows.append(_row(question, "help", place, section.pk))
-            if question.is_choice:
-                rows.append(_row(question, "chart_title", place, section.pk))
-                rows.append(_row(question, "report_summary", place, section.pk))
-            if question.choice_list_id is None:
-                for choice in choices_by_question.get(question.pk, []):
-                    choice_place = f"{place} · {choice.code}"
-                    rows.append(_row(choice, "label", choice_place, section.pk, required=True))
-                    rows.append(_row(choice, "description", choice_place, section.pk))
-                    if question.type == Question.Type.SINGLE_CHOICE:
-                        rows.append(_row(choice, "report_phrase", choice_place, section.pk))
+            rows += question_rows(question, place, section.pk)
+            # a list's item fields follow it, named after it (they have no number of their own)
+            for item_field in fields_by_list.get(question.pk, []):
+                rows += question_rows(item_field, f"{place} › {item_field.code}", section.pk)
         result.append(SectionTexts(section, number, rows))
     return QuestionnaireTexts(questionnaire, own_rows, result, numbers)
 
@@ -157,12 +167,11 @@ def questionnaire_texts_save(*, rows: list[TextRow], values: dict[str, str], loa
     so what someone else saved meanwhile elsewhere in the part is kept. A changed text that someone
     else also changed is a conflict (`TextsConflict`): nothing is written. A required English text may
     not be emptied. Texts only, so this is allowed on a published questionnaire too. Returns the number
-    of rows written; one UPDATE per changed object. `rows` are read just before, in the same request."""
+    of texts written (what the coordinator typed, not the objects holding them); one UPDATE per changed
+    object. `rows` are read just before, in the same request."""
     stored = texts_as_loaded(rows)
     changed = {
-        name: text.strip()
-        for name, text in values.items()
-        if name in stored and text.strip() != loaded.get(name, "")
+        name: text.strip() for name, text in values.items() if name in stored and text.strip() != loaded.get(name, "")
     }
     theirs = {
         name: stored[name]
@@ -199,4 +208,4 @@ def questionnaire_texts_save(*, rows: list[TextRow], values: dict[str, str], loa
         obj.save(update_fields=columns)
     if changes:
         transaction.on_commit(schema_cache_clear)  # this process at once; the others within SCHEMA_CACHE_SECONDS
-    return len(changes)
+    return sum(len(columns) for _obj, columns in changes.values())

@@ -28,6 +28,9 @@ editor_patterns = [
     ),
     path("questions/<int:question_id>/choices/", authoring.authoring_choices, name="authoring_choices"),
     path(
+        "questions/<int:question_id>/fields/new/", authoring.authoring_item_field_add, name="authoring_item_field_add"
+    ),
+    path(
         "questions/<int:question_id>/choices/<int:choice_id>/move/",
         authoring.authoring_choice_move,
         name="authoring_choice_move",

@@ -3,7 +3,7 @@
 Import reads an .xlsx XLSForm (sheets `survey`, `choices`, `settings`) with openpyxl into OUR definition
 dict, then loads it through `definitions.questionnaire_draft_import` — the same checks and the same loader
 as a JSON definition, so there is one path into the database. Everything the form says that this app
-cannot represent (repeats, calculations, geopoints, a `relevant` our display conditions cannot express…)
+cannot represent (nested repeats, calculations, geopoints, a `relevant` our display conditions cannot express…)
 is listed row by row and nothing is created.
 
 Export writes any version as an XLSForm that pyxform converts (tests check it with pyxform's converter):
@@ -18,6 +18,7 @@ Mapping (both ways):
     select_one L / select_multiple L  single / multiple choice (own choices, or shared list L)
     note                       section description (questionnaire description outside groups)
     begin_group … end_group    section
+    begin_repeat … end_repeat  list of items, the rows inside being its item fields (one level)
     required yes               required
     relevant ${q} = 'a' or selected(${q}, 'b')   shown if q (earlier choice question) is a or b
     constraint count-selected(.) <= N            max choices
@@ -27,7 +28,8 @@ questionnaire's title in other languages (settings `form_title_fr` …; pyxform 
 title) and its report annex's title (`annex_title_en` …), choice descriptions and report phrases
 (choices `description_fr` …, `report_phrase_fr` …)
 and the dashboards' and report's presentation hints (survey `chart`, `chart_denominator`, `report_top`,
-`positive_choices`, `negative_choices`, `report_coverage`, `chart_title_fr` …, `report_summary_fr` …).
+`positive_choices`, `negative_choices`, `report_coverage`, `chart_title_fr` …, `report_summary_fr` …),
+a list's bounds (`min_items`, `max_items` on its begin_repeat row) and an item field's `practice_role`.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ MULTILINE = "multiline"
 HINT_COLUMNS = ("chart", "chart_denominator", "report_top", "positive_choices", "negative_choices", "report_coverage")
 CHOICE_TEXT_COLUMNS = ("description", "report_phrase")  # choices sheet: + _en, _fr, _es, _ar
 HINT_TEXT_COLUMNS = {"title": "chart_title", "summary": "report_summary"}  # + _en, _fr, _es, _ar
+LIST_COLUMNS = ("min_items", "max_items", "practice_role")  # a repeat's bounds; an item field's role
 
 # Limits that keep a junk upload cheap: read at most this many rows and report at most this many problems.
 MAX_ROWS = 2000
@@ -321,6 +324,7 @@ class _FormReader:
         self.sheets = sheets
         self.filename = filename
         self.problems: list[str] = []
+        self.item_codes: set[str] = set()  # the fields of lists of items (no condition may name one)
 
     def problem(self, sheet: str, row: int | None, message: str) -> None:
         if row is None:
@@ -467,15 +471,21 @@ class _FormReader:
         sections: list[_Section] = []
         description: list[dict] = []  # notes outside groups
         current: _Section | None = None
-        group_depth = repeat_depth = 0
+        open_blocks: list[str] = []  # "group" / "repeat", innermost last
+        current_list: dict | None = None  # the list of items (repeat) whose item fields the rows are
         seen: dict[str, tuple[int, dict]] = {}  # question code → (row, question definition)
         for row, cells in sheet.rows:
             row_type = re.sub(r"\s+", " ", cells.get("type", "")).strip()
             kind = row_type.lower()
             label = self.texts(cells, columns["label"])
             if kind in BEGIN_GROUP:
-                group_depth += 1
-                if group_depth > 1:
+                open_blocks.append("group")
+                if "repeat" in open_blocks[:-1]:
+                    self.problem(
+                        "survey", row, _("a group inside a repeat is not supported: item fields are one level.")
+                    )
+                    continue
+                if open_blocks.count("group") > 1:
                     self.problem("survey", row, _("a group inside a group is not supported: sections are one level."))
                     continue
                 if cells.get("relevant"):
@@ -485,17 +495,28 @@ class _FormReader:
                     self.problem("survey", row, _("the group has no English label."))
                 sections.append(current)
                 continue
-            if kind in END_GROUP:
-                group_depth = max(group_depth - 1, 0)
-                if group_depth == 0:
-                    current = None
+            if kind in END_GROUP or kind in END_REPEAT:
+                if open_blocks:
+                    open_blocks.pop()
+                if "repeat" not in open_blocks:
+                    current_list = None
+                if "group" not in open_blocks:
+                    current = None if kind in END_GROUP else current
                 continue
             if kind in BEGIN_REPEAT:
-                repeat_depth += 1
-                self.problem("survey", row, _("type “%(type)s” (a repeat) is not supported.") % {"type": row_type})
-                continue
-            if kind in END_REPEAT:
-                repeat_depth = max(repeat_depth - 1, 0)
+                open_blocks.append("repeat")
+                if "repeat" in open_blocks[:-1]:
+                    self.problem(
+                        "survey", row, _("a repeat inside a repeat is not supported: item fields are one level.")
+                    )
+                    continue
+                current_list = self.question(row, cells, row_type, label, columns, choice_lists, shared, seen)
+                if current_list is None:
+                    continue
+                if current is None:
+                    current = _Section(titles=dict(settings["title"]))
+                    sections.append(current)
+                current.questions.append(current_list)
                 continue
             if not kind and not cells.get("name") and not label:
                 continue  # a row of comments or of ignored columns only
@@ -503,9 +524,20 @@ class _FormReader:
                 continue
             if kind == "note":
                 self.unsupported_columns(row, cells)
+                if "repeat" in open_blocks:
+                    self.problem("survey", row, _("a note inside a repeat is not supported."))
+                    continue
                 if not label.get("en"):
                     self.problem("survey", row, _("the note has no English label."))
                 (current.descriptions if current else description).append(label)
+                continue
+            if "repeat" in open_blocks:
+                if current_list is not None:
+                    field_def = self.question(
+                        row, cells, row_type, label, columns, choice_lists, shared, seen, item=True
+                    )
+                    if field_def is not None:
+                        current_list["item_fields"].append(field_def)
                 continue
             question = self.question(row, cells, row_type, label, columns, choice_lists, shared, seen)
             if question is None:
@@ -514,7 +546,12 @@ class _FormReader:
                 current = _Section(titles=dict(settings["title"]))
                 sections.append(current)
             current.questions.append(question)
-        if group_depth:
+        if "repeat" in open_blocks:
+            self.problem("survey", None, _("a repeat is not closed (end_repeat)."))
+        for code, (row, question) in seen.items():
+            if question["type"] == Question.Type.LIST_OF_ITEMS and not question["item_fields"]:
+                self.problem("survey", row, _("the repeat “%(name)s” has no questions.") % {"name": code})
+        if "group" in open_blocks:
             self.problem("survey", None, _("a group is not closed (end_group)."))
         # A group of notes only (an introduction, a consent text) describes the questionnaire.
         for section in sections:
@@ -537,7 +574,10 @@ class _FormReader:
         choice_lists: dict[str, list[dict]],
         shared: dict[str, list[tuple[str, str]]],
         seen: dict[str, tuple[int, dict]],
+        *,
+        item: bool = False,
     ) -> dict | None:
+        """A question (a list of items for a begin_repeat row), or an item field of the open list (`item`)."""
         question_type, list_name = self.question_type(row, row_type)
         if question_type is None:
             return None
@@ -575,17 +615,57 @@ class _FormReader:
             )
         if list_name is not None:
             self.choices(row, question, list_name, choice_lists, shared)
-        self.constraint(row, question, cells)
-        self.relevant(row, question, cells.get("relevant", ""), seen)
+        if question_type == Question.Type.LIST_OF_ITEMS:
+            self.list_bounds(row, question, cells)
+        else:
+            self.constraint(row, question, cells)
+        if item:
+            self.item_of_list(row, question, cells)
+        else:
+            self.relevant(row, question, cells.get("relevant", ""), seen)
         self.presentation(row, question, cells)
         seen[code] = (row, question)
         return question
+
+    def list_bounds(self, row: int, question: dict, cells: dict[str, str]) -> None:
+        """A repeat is a list of items: its item fields follow; `min_items`, `max_items` are our columns
+        (a repeat_count is refused with the other unsupported columns)."""
+        question["item_fields"] = []
+        if cells.get("constraint"):
+            self.problem("survey", row, _("a constraint on a repeat is not supported (use min_items and max_items)."))
+        for key in ("min_items", "max_items"):
+            value = cells.get(key, "")
+            if value.isdigit():
+                question[key] = int(value)
+            elif value:
+                self.problem("survey", row, _("%(column)s is a whole number.") % {"column": key})
+
+    def item_of_list(self, row: int, question: dict, cells: dict[str, str]) -> None:
+        """An item field (a row inside a repeat): no condition of its own; its `practice_role` column says
+        what it fills in a practice record."""
+        self.item_codes.add(question["code"])
+        if question["type"] == Question.Type.LIST_OF_ITEMS:
+            return  # refused by survey(): a repeat inside a repeat
+        if cells.get("relevant"):
+            self.problem("survey", row, _("a condition (relevant) inside a repeat is not supported."))
+        role = cells.get("practice_role", "")
+        if role in Question.PracticeRole.values:
+            question["practice_role"] = role
+        elif role:
+            self.problem(
+                "survey",
+                row,
+                _("practice_role “%(role)s” is not one of %(roles)s.")
+                % {"role": role, "roles": ", ".join(Question.PracticeRole.values)},
+            )
 
     def question_type(self, row: int, row_type: str) -> tuple[str | None, str | None]:
         """(our type, the choice list's name or None); (None, None) and a problem when unsupported."""
         kind = row_type.lower()
         if kind == "text":
             return Question.Type.SHORT_TEXT, None
+        if kind in BEGIN_REPEAT:
+            return Question.Type.LIST_OF_ITEMS, None
         if kind in SCALAR_TYPES:
             return SCALAR_TYPES[kind], None
         for prefix, question_type in SELECT_TYPES.items():
@@ -673,6 +753,10 @@ class _FormReader:
         (target,) = targets
         if target == question["code"]:
             self.problem("survey", row, _("relevant refers to the question itself."))
+            return
+        if target in self.item_codes:
+            self.problem("survey", row, _("relevant refers to ${%(name)s}, a field inside a repeat.") % {
+                "name": target})  # fmt: skip
             return
         if target not in seen:
             self.problem("survey", row, _("relevant refers to ${%(name)s}, which is not an earlier question.") % {
@@ -782,8 +866,9 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
         + [f"hint::{name}" for name in languages]
         + ["required", "relevant", "constraint", "appearance", *HINT_COLUMNS]
         + [f"{column}_{code}" for column in HINT_TEXT_COLUMNS.values() for code in LANGUAGE_CODES]
+        + list(LIST_COLUMNS)
     )
-    names = set(schema.questions)
+    names = {question.code for question in _with_item_fields(schema)}
 
     def note_name(base: str) -> str:
         name = base
@@ -810,6 +895,10 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
             survey.append(text_row("note", note_name(f"{group}_description"), section.descriptions))
         for question in section.questions:
             survey.append(_question_row(schema, question, list_names, text_row))
+            if question.is_list:
+                for item_field in question.items:
+                    survey.append(_question_row(schema, item_field, list_names, text_row))
+                survey.append(["end_repeat", question.code])
         survey.append(["end_group", group])
 
     choices = workbook.create_sheet("choices")
@@ -819,7 +908,7 @@ def xlsform_write(questionnaire: Questionnaire, target: IO[bytes]) -> None:
         + [f"{key}_{code}" for key in CHOICE_TEXT_COLUMNS for code in LANGUAGE_CODES]
     )
     written = set()
-    for question in schema.questions.values():
+    for question in _with_item_fields(schema):
         list_name = list_names.get(question.code)
         if list_name is None or list_name in written:
             continue
@@ -852,12 +941,17 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
     return buffer.getvalue()
 
 
+def _with_item_fields(schema: QuestionnaireSchema) -> list[QuestionSchema]:
+    """The questions in order, each list of items followed by its item fields."""
+    return [each for question in schema.questions.values() for each in (question, *question.items)]
+
+
 def _list_names(schema: QuestionnaireSchema) -> dict[str, str]:
     """{question code: its choice list's name}: the shared list's code, or the question's code for its own
     choices (with a suffix when that would collide with a shared list's name)."""
-    shared = {question.choice_list for question in schema.questions.values() if question.choice_list}
+    shared = {question.choice_list for question in _with_item_fields(schema) if question.choice_list}
     names = {}
-    for question in schema.questions.values():
+    for question in _with_item_fields(schema):
         if question.choice_list:
             names[question.code] = question.choice_list
         elif question.is_choice:
@@ -866,7 +960,9 @@ def _list_names(schema: QuestionnaireSchema) -> dict[str, str]:
 
 
 def _question_row(schema: QuestionnaireSchema, question: QuestionSchema, list_names: dict[str, str], text_row) -> list:
-    if question.is_choice:
+    if question.is_list:
+        row_type = "begin_repeat"
+    elif question.is_choice:
         keyword = "select_multiple" if question.is_multiple else "select_one"
         row_type = f"{keyword} {list_names[question.code]}"
     elif question.type in (Question.Type.INTEGER, Question.Type.DECIMAL, Question.Type.DATE):
@@ -906,6 +1002,9 @@ def _question_row(schema: QuestionnaireSchema, question: QuestionSchema, list_na
         " and ".join(constraints),
         MULTILINE if question.type == Question.Type.LONG_TEXT else "",
         *hint_cells,
+        "" if question.min_items is None else question.min_items,
+        "" if question.max_items is None else question.max_items,
+        question.practice_role,
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from ..services_authoring import (
     RevisionConflict,
     choice_move,
     choices_save,
+    item_field_add,
     question_add,
     question_delete,
     question_move,
@@ -325,9 +326,15 @@ def authoring_section_delete(request: HttpRequest, slug: str, version: int, sect
 
 
 def _question_form(
-    request: HttpRequest, questionnaire: Questionnaire, *, question: Question | None, section: Section
+    request: HttpRequest,
+    questionnaire: Questionnaire,
+    *,
+    question: Question | None,
+    section: Section,
+    item_of: Question | None = None,
 ) -> tuple[QuestionForm, dict]:
-    """The question form with the earlier choice questions (for its condition) and the choice lists."""
+    """The question form with the earlier choice questions (for its condition) and the choice lists;
+    for an item field of the list `item_of`, the item field's form."""
     language = _language(request)
     schema = schema_build(questionnaire)
     sections = questionnaire_map(questionnaire, schema, language)
@@ -351,16 +358,45 @@ def _question_form(
         choice_lists=list(ChoiceList.objects.order_by("name")),
         positive_options=positive,
         questionnaire=questionnaire,
+        item_of=item_of,
     )
     return form, {"schema": schema, "sections": sections}
 
 
-def _question_page(request, questionnaire, form, read, *, question: Question | None, section: Section) -> HttpResponse:
+def _question_page(
+    request, questionnaire, form, read, *, question: Question | None, section: Section, item_of: Question | None = None
+) -> HttpResponse:
     choices = None
     if question is not None and question.is_choice and not question.choice_list_id:
         choices = choice_formset(question, language=_language(request))
+    item_fields = None
+    if question is not None and question.type == Question.Type.LIST_OF_ITEMS:
+        # read from the compiled schema the map already built: no query of its own
+        language = _language(request)
+        compiled = read["schema"].by_id().get(question.pk)
+        item_fields = [
+            {
+                "id": field.id,
+                "code": field.code,
+                "type": Question.Type(field.type).label,
+                "choice_list": field.choice_list,
+                "required": field.required,
+                "label": field.label_in(language),
+                "role": Question.PracticeRole(field.practice_role).label if field.practice_role else "",
+            }
+            for field in (compiled.items if compiled else ())
+        ]
     return _editor(
-        request, questionnaire, "question", form=form, question=question, section=section, choices=choices, **read
+        request,
+        questionnaire,
+        "question",
+        form=form,
+        question=question,
+        section=section,
+        choices=choices,
+        item_fields=item_fields,
+        list_question=item_of,
+        **read,
     )
 
 
@@ -387,10 +423,45 @@ def authoring_question_add(request: HttpRequest, slug: str, version: int, sectio
 
 def _question(questionnaire: Questionnaire, question_id: int) -> Question:
     return get_object_or_404(
-        Question.objects.select_related("questionnaire", "section", "choice_list"),
+        Question.objects.select_related("questionnaire", "section", "choice_list", "item_of"),
         pk=question_id,
         questionnaire=questionnaire,
     )
+
+
+@coordinator_required
+def authoring_item_field_add(request: HttpRequest, slug: str, version: int, question_id: int) -> HttpResponse:
+    """A new item field at the end of a list of items."""
+    questionnaire = _questionnaire(slug, version)
+    list_question = _question(questionnaire, question_id)
+    if list_question.type != Question.Type.LIST_OF_ITEMS or list_question.item_of_id:
+        raise Http404
+    language = _language(request)
+    form, read = _question_form(
+        request, questionnaire, question=None, section=list_question.section, item_of=list_question
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            item_field = item_field_add(
+                list_question=list_question,
+                revision=form.cleaned_data["revision"],
+                language=language,
+                data=form.data_for_service(),
+            )
+        except (AuthoringInvalid, RevisionConflict, QuestionnaireLocked) as error:
+            _refused(request, form, error, adding=True)
+        else:
+            messages.success(request, _("The item field is added."))
+            return redirect(_editor_url(questionnaire, "authoring_question", language, question_id=item_field.pk))
+    return _question_page(
+        request, questionnaire, form, read, question=None, section=list_question.section, item_of=list_question
+    )
+
+
+def _list_url(questionnaire: Questionnaire, item_field: Question, language: str) -> str:
+    """The page of an item field's list, at its item fields."""
+    url = _editor_url(questionnaire, "authoring_question", language, question_id=item_field.item_of_id)
+    return url + "#item-fields"
 
 
 @coordinator_required
@@ -398,7 +469,9 @@ def authoring_question(request: HttpRequest, slug: str, version: int, question_i
     questionnaire = _questionnaire(slug, version)
     question = _question(questionnaire, question_id)
     language = _language(request)
-    form, read = _question_form(request, questionnaire, question=question, section=question.section)
+    form, read = _question_form(
+        request, questionnaire, question=question, section=question.section, item_of=question.item_of
+    )
     if request.method == "POST" and "pick_condition" in request.POST:
         form = form.with_condition_picked()
     elif request.method == "POST" and form.is_valid():
@@ -415,7 +488,9 @@ def authoring_question(request: HttpRequest, slug: str, version: int, question_i
         else:
             messages.success(request, _("Saved."))
             return redirect(_editor_url(questionnaire, "authoring_question", language, question_id=question.pk))
-    return _question_page(request, questionnaire, form, read, question=question, section=question.section)
+    return _question_page(
+        request, questionnaire, form, read, question=question, section=question.section, item_of=question.item_of
+    )
 
 
 @coordinator_required
@@ -427,8 +502,10 @@ def authoring_question_move(request: HttpRequest, slug: str, version: int, quest
         request,
         questionnaire,
         lambda: question_move(question=question, revision=_revision(request), direction=_direction(request)),
-        _("The question is moved."),
+        _("The item field is moved.") if question.item_of_id else _("The question is moved."),
     )
+    if question.item_of_id:
+        return redirect(_list_url(questionnaire, question, _language(request)))
     return redirect(_editor_url(questionnaire, "authoring_question", _language(request), question_id=question.pk))
 
 
@@ -444,7 +521,14 @@ def authoring_question_delete(request: HttpRequest, slug: str, version: int, que
         question_delete(question=question, revision=_revision(request))
         deleted.append(True)
 
-    _structure_write(request, questionnaire, write, _("The question is deleted."))
+    _structure_write(
+        request,
+        questionnaire,
+        write,
+        _("The item field is deleted.") if question.item_of_id else _("The question is deleted."),
+    )
+    if deleted and question.item_of_id:
+        return redirect(_list_url(questionnaire, question, language))
     if deleted:
         return redirect(_editor_url(questionnaire, "authoring_section", language, section_id=question.section_id))
     return redirect(_editor_url(questionnaire, "authoring_question", language, question_id=question.pk))

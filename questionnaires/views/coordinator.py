@@ -225,6 +225,10 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
         source = _copy_source(request) if campaign is None else None
         if source is not None:
             form = CampaignForm(initial=campaign_copy_initial(source))
+        elif campaign is None:
+            # "Create a campaign with this version" after publishing: `?questionnaire=<pk>` picks it (a
+            # draft or unknown pk is not among the form's choices, so nothing is picked)
+            form = CampaignForm(initial={"questionnaire": request.GET.get("questionnaire", "")})
         else:
             form = CampaignForm(campaign=campaign)
     return render(

@@ -87,6 +87,20 @@ def test_translations_side_by_side_with_missing_counts_and_rtl_arabic(signed_in,
     assert field_name(Question.objects.get(code="name"), "label", "en") not in html
 
 
+def test_the_translations_page_shows_item_fields_under_their_list(signed_in, draft):
+    plans = draft.sections.get(position=2)
+    practices = factories.QuestionFactory(
+        section=plans, position=3, code="practices", type=Question.Type.LIST_OF_ITEMS, label_en="Practices"
+    )
+    title = factories.QuestionFactory(
+        section=plans, position=4, code="practice_title", item_of=practices, label_en="Title", label_fr="Titre"
+    )
+    html = signed_in.get(url("authoring_translations", draft, f"?section={plans.pk}")).content.decode()
+    assert "Q2.3 practices › practice_title" in html
+    assert "\nTitre</textarea>" in html and field_name(title, "label", "ar") in html
+    assert "Q2.4" not in html  # an item field has no number of its own
+
+
 def body_of(page):
     """The form as the browser would send it back (the fields of the page, their current values)."""
     form = page.context["form"]
@@ -105,9 +119,11 @@ def test_translations_are_saved_and_reach_a_published_form_at_once(signed_in, dr
     body[field_name(plan, "label", "en")] = "Plan? (typo fixed)"
     body[field_name(plan, "help", "fr")] = "Aide"
 
-    reply = signed_in.post(page_url, body)
+    reply = signed_in.post(page_url, body, follow=True)
 
-    assert reply.status_code == 302 and reply["Location"].endswith(f"?section={plans.pk}")
+    assert reply.redirect_chain[0][0].endswith(f"?section={plans.pk}")
+    # three texts of one question: the message counts the texts typed, not the objects holding them
+    assert "Texts saved (3 changed)." in [str(message) for message in reply.context["messages"]]
     plan.refresh_from_db()
     assert (plan.label_ar, plan.label_en, plan.help_fr) == ("هل تخططون؟", "Plan? (typo fixed)", "Aide")
     schema = questionnaire_schema(Questionnaire.objects.get(pk=draft.pk))
@@ -245,3 +261,20 @@ def test_publishing_sets_published_at_and_the_page_then_says_published(signed_in
     assert draft.published_at == published_at
     # campaigns can use it now
     factories.CampaignFactory(questionnaire=draft)
+
+
+def test_the_published_page_leads_to_a_campaign_with_that_version(signed_in, draft):
+    another = factories.QuestionnaireFactory(slug=draft.slug, version=2, status=Questionnaire.Status.PUBLISHED)
+    questionnaire_publish(questionnaire=draft)
+    create = reverse("questionnaires:campaign_create") + f"?questionnaire={draft.pk}"
+    assert f'href="{create}"' in signed_in.get(url("authoring_publish", draft)).content.decode()
+
+    form = signed_in.get(create).context["form"]
+    assert str(form["questionnaire"].value()) == str(draft.pk)
+    assert another in form.fields["questionnaire"].queryset  # another version stays one click away
+    # a draft cannot be picked, nor something that is not a questionnaire: nothing is picked then
+    other_draft = factories.QuestionnaireFactory(slug="other", status=Questionnaire.Status.DRAFT)
+    for value in (other_draft.pk, "nothing"):
+        page = signed_in.get(reverse("questionnaires:campaign_create") + f"?questionnaire={value}")
+        assert page.status_code == 200
+        assert "selected>" not in page.content.decode().split('name="questionnaire"')[1].split("</select>")[0]

@@ -16,6 +16,7 @@ from questionnaires.services_authoring import (
     RevisionConflict,
     choice_move,
     choices_save,
+    item_field_add,
     question_add,
     question_delete,
     question_move,
@@ -65,6 +66,9 @@ def data_of(question: Question, **changes) -> QuestionData:
         "report_summary": question.report_summary_en,
         "show_if_question": question.show_if_question,
         "show_if_values": question.show_if_values,
+        "min_items": question.min_items,
+        "max_items": question.max_items,
+        "practice_role": question.practice_role,
     }
     values.update(changes)
     return QuestionData(**values)
@@ -368,6 +372,9 @@ def test_every_edit_is_refused_on_a_published_version():
         lambda: question_delete(question=member, revision=0),
         lambda: choices_save(question=member, revision=0, language="en", rows=[]),
         lambda: choice_move(choice=member.own_choices.first(), revision=0, direction=DOWN),
+        lambda: item_field_add(
+            list_question=member, revision=0, language="en", data=QuestionData(code="f", type="short_text", label="F")
+        ),
     ]
     for edit in edits:
         with pytest.raises(QuestionnaireLocked):
@@ -465,3 +472,120 @@ def test_report_hints_are_edited_and_checked():
     copy = questionnaire_copy(source=questionnaire)
     assert copy.annex_title_en == "Annex"
     assert copy.questions.get(code="member").own_choices.get(code="yes").report_phrase_en == "are members"
+
+
+# --- lists of items ---------------------------------------------------------------------------------
+
+
+def revision_of(questionnaire: Questionnaire) -> int:
+    return Questionnaire.objects.get(pk=questionnaire.pk).revision
+
+
+def list_with_fields(questionnaire: Questionnaire) -> Question:
+    """A list of practices at the end of section 1, with a title and SDG tags (on the shared list)."""
+    section = questionnaire.sections.get(position=1)
+    practices = question_add(
+        section=section,
+        revision=revision_of(questionnaire),
+        language="en",
+        data=QuestionData(code="practices", type=Question.Type.LIST_OF_ITEMS, label="Practices", max_items=5),
+    )
+    for code, field_type, role, shared in (
+        ("practice_title", Question.Type.SHORT_TEXT, "title", None),
+        ("practice_sdg", Question.Type.MULTIPLE_CHOICE, "sdg", ChoiceList.objects.get(code="sdg")),
+    ):
+        item_field_add(
+            list_question=practices,
+            revision=revision_of(questionnaire),
+            language="en",
+            data=QuestionData(code=code, type=field_type, label=code, practice_role=role, choice_list=shared),
+        )
+    return practices
+
+
+def test_a_list_of_items_is_made_with_its_item_fields_and_bounds():
+    draft = draft_create()
+    list_with_fields(draft)
+    schema = schema_build(draft)
+    practices = schema.question("practices")
+    assert (practices.type, practices.max_items, practices.min_items) == ("list_of_items", 5, None)
+    assert [(f.code, f.practice_role, f.choice_list) for f in practices.items] == [
+        ("practice_title", "title", ""),
+        ("practice_sdg", "sdg", "sdg"),
+    ]
+    assert order(draft) == [
+        ("About you", "member"),
+        ("About you", "why"),
+        ("About you", "practices"),
+        ("Goals", "goals"),
+    ]
+
+
+def test_item_fields_move_within_their_list_and_follow_it_across_sections():
+    draft = draft_create()
+    practices = list_with_fields(draft)
+    title = Question.objects.get(code="practice_title")
+    question_move(question=title, revision=revision_of(draft), direction=DOWN)
+    assert [f.code for f in schema_build(draft).question("practices").items] == ["practice_sdg", "practice_title"]
+    question_move(question=title, revision=revision_of(draft), direction=DOWN)  # already last: stays
+    question_move(question=practices, revision=revision_of(draft), direction=DOWN)  # into the next section
+    assert order(draft) == [("About you", "member"), ("About you", "why"), ("Goals", "practices"), ("Goals", "goals")]
+    assert set(Question.objects.filter(item_of=practices).values_list("section__title_en", flat=True)) == {"Goals"}
+    positions = list(Question.objects.filter(questionnaire=draft).order_by("position").values_list("code", flat=True))
+    assert positions == ["member", "why", "practices", "practice_sdg", "practice_title", "goals"]
+    question_delete(question=Question.objects.get(code="practice_sdg"), revision=revision_of(draft))
+    assert [f.code for f in schema_build(draft).question("practices").items] == ["practice_title"]
+
+
+def test_copies_and_new_versions_keep_item_fields():
+    draft = draft_create()
+    list_with_fields(draft)
+    copy = questionnaire_copy(source=draft)
+    practices = schema_build(copy).question("practices")
+    assert [(f.code, f.practice_role) for f in practices.items] == [
+        ("practice_title", "title"),
+        ("practice_sdg", "sdg"),
+    ]
+    assert Question.objects.filter(questionnaire=copy, item_of__questionnaire=copy).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("target", "changes", "field"),
+    [
+        ("practices", {"min_items": 4, "max_items": 2}, "max_items"),
+        ("practices", {"type": Question.Type.LONG_TEXT}, "type"),  # it has item fields
+        ("member", {"min_items": 1}, "min_items"),
+        ("member", {"practice_role": "title"}, "practice_role"),
+        ("practice_title", {"type": Question.Type.LIST_OF_ITEMS}, "type"),
+        ("practice_title", {"practice_role": "headline"}, "practice_role"),
+    ],
+)
+def test_invalid_list_edits_are_refused_and_change_nothing(target, changes, field):
+    draft = draft_create()
+    list_with_fields(draft)
+    question = Question.objects.get(code=target)
+    before = snapshot(draft)
+    with pytest.raises(AuthoringInvalid) as refused:
+        question_update(
+            question=question, revision=revision_of(draft), language="en", data=data_of(question, **changes)
+        )
+    assert field in refused.value.errors
+    assert snapshot(draft) == before
+
+
+def test_an_item_field_has_no_condition_and_only_a_list_gets_item_fields():
+    draft = draft_create()
+    practices = list_with_fields(draft)
+    title = Question.objects.get(code="practice_title")
+    member = Question.objects.get(code="member")
+    with pytest.raises(AuthoringInvalid) as refused:
+        question_update(
+            question=title,
+            revision=revision_of(draft),
+            language="en",
+            data=data_of(title, show_if_question=member, show_if_values=["yes"]),
+        )
+    assert "show_if_question" in refused.value.errors
+    with pytest.raises(AuthoringInvalid):
+        item_field_add(list_question=member, revision=revision_of(draft), language="en", data=data_of(title, code="x"))
+    assert practices.item_fields.count() == 2

@@ -116,6 +116,10 @@ def test_editor_page_shows_the_map_and_one_question(client, coordinator, draft, 
     for code in ("member", "why", "goals"):
         assert f'data-question="{code}"' in page
     assert "Q1.2" in page and 'name="choices-0-code"' in page and 'value="yes"' in page
+    # the same steps as the translations, preview and publish pages, "Edit" the current one
+    edit = reverse("questionnaires:authoring_edit", kwargs={"slug": draft.slug, "version": draft.version})
+    assert f'<a class="nav-link active" href="{edit}" aria-current="page">Edit</a>' in page
+    assert f'href="{url("authoring_publish", draft)}">Check and publish</a>' in page
     # the condition offers only earlier choice questions: none before "member"; "member" for "why"
     page = client.get(url("authoring_question", draft, question_id=why.pk)).content.decode()
     assert f'<option value="{member.pk}" selected>' in page
@@ -224,6 +228,7 @@ def test_a_published_version_is_read_only(client, coordinator):
     member = published.questions.get(code="member")
     page = client.get(url("authoring_question", published, question_id=member.pk)).content.decode()
     assert "This version is published" in page and "<fieldset class=\"border rounded p-3 mb-3\" disabled>" in page
+    assert 'aria-current="page">View</a>' in page and ">Published</a>" in page
     response = client.post(
         url("authoring_question", published, question_id=member.pk), question_post(member, 0, label="Changed")
     )
@@ -239,3 +244,83 @@ def test_campaign_creation_offers_published_versions_of_every_questionnaire(draf
     second = draft_create(slug="second", status=Questionnaire.Status.PUBLISHED)
     offered = set(CampaignForm().fields["questionnaire"].queryset)
     assert offered == {first, second}  # the draft is not offered
+
+
+def revision_of(questionnaire: Questionnaire) -> int:
+    return Questionnaire.objects.get(pk=questionnaire.pk).revision
+
+
+def test_a_list_of_items_and_its_item_fields_without_javascript(
+    client, coordinator, draft, django_assert_max_num_queries
+):
+    section = draft.sections.get(position=2)
+    new_question = url("authoring_question_add", draft, section_id=section.pk)
+    page = client.get(new_question).content.decode()
+    assert 'name="min_items"' in page and 'name="max_items"' in page  # a new question may be a list
+    body = {"revision": 0, "code": "practices", "type": "list_of_items", "label": "Practices", "max_items": 4}
+    response = client.post(new_question, {**body, "min_items": 5})
+    assert "At most this many items is less than at least this many." in response.content.decode()
+    response = client.post(new_question, {**body, "min_items": 1})
+    practices = draft.questions.get(code="practices")
+    assert response["Location"].endswith(url("authoring_question", draft, question_id=practices.pk))
+    assert (practices.min_items, practices.max_items) == (1, 4)
+
+    page = client.get(url("authoring_question", draft, question_id=practices.pk)).content.decode()
+    assert "This list has no item fields yet" in page and 'name="practice_role"' not in page
+    add_field = url("authoring_item_field_add", draft, question_id=practices.pk)
+    page = client.get(add_field).content.decode()
+    assert "New item field of the list practices" in page and 'name="practice_role"' in page
+    assert 'value="list_of_items"' not in page and 'name="show_if_question"' not in page
+    fields = [
+        {"code": "practice_title", "type": "short_text", "label": "Title", "practice_role": "title", "required": "on"},
+        {
+            "code": "practice_sdg",
+            "type": "multiple_choice",
+            "label": "SDGs",
+            "choice_list": "sdg",
+            "practice_role": "sdg",
+        },
+    ]
+    for field in fields:
+        response = client.post(add_field, {"revision": revision_of(draft), **field})
+        assert response.status_code == 302, response.content.decode()
+    title, sdg = practices.item_fields.order_by("position")
+    assert (title.code, title.practice_role, title.required, sdg.choice_list.code) == (
+        "practice_title",
+        "title",
+        True,
+        "sdg",
+    )
+    # the same code twice in the questionnaire is refused
+    response = client.post(add_field, {"revision": revision_of(draft), **fields[0]})
+    assert "Another question of this questionnaire has the code" in response.content.decode()
+
+    with django_assert_max_num_queries(EDITOR_MAX_QUERIES):  # the item fields come with the schema
+        page = client.get(url("authoring_question", draft, question_id=practices.pk)).content.decode()
+    assert "practice_title" in page and "Move item field practice_sdg up" in page and "Remove<span class=\"visually-hidden\"> practice_sdg</span>" in page
+    page = client.get(url("authoring_question", draft, question_id=sdg.pk)).content.decode()
+    assert "Item field practice_sdg of the list practices" in page and "Delete this item field" in page
+
+    # edit, move and remove an item field: back to the list each time
+    response = client.post(
+        url("authoring_question", draft, question_id=sdg.pk),
+        {"revision": revision_of(draft), **fields[1], "label": "SDGs it serves", "save": "1"},
+    )
+    assert response.status_code == 302
+    sdg.refresh_from_db()
+    assert (sdg.label_en, sdg.item_of_id) == ("SDGs it serves", practices.pk)
+    response = client.post(
+        url("authoring_question_move", draft, question_id=sdg.pk), {"revision": revision_of(draft), "direction": "up"}
+    )
+    assert response["Location"].endswith("#item-fields")
+    assert list(practices.item_fields.order_by("position").values_list("code", flat=True)) == [
+        "practice_sdg",
+        "practice_title",
+    ]
+    client.post(url("authoring_question_delete", draft, question_id=sdg.pk), {"revision": revision_of(draft)})
+    assert list(practices.item_fields.values_list("code", flat=True)) == ["practice_title"]
+    # an item field of something that is not a list: 404
+    assert (
+        client.get(url("authoring_item_field_add", draft, question_id=draft.questions.get(code="why").pk)).status_code
+        == 404
+    )

@@ -71,8 +71,8 @@ def test_problems_are_listed_and_nothing_is_created(client, coordinator, db):
     page = client.post(IMPORT_URL, {"file": upload})
     assert page.status_code == 400
     text = page.content.decode()
-    assert "Nothing was created: 5 problems to fix." in text
-    assert "survey row 7: type “geopoint” is not supported." in text
+    assert "Nothing was created: 7 problems to fix." in text
+    assert "survey row 13: type “geopoint” is not supported." in text
     assert counts() == before
     assert not ActivityEvent.objects.filter(kind="import").exists()
     page = client.post(IMPORT_URL, {"file": SimpleUploadedFile("notes.xlsx", b"just text")})

@@ -5,7 +5,9 @@ import io
 from django.core.management import call_command
 from django.db.models import Count
 
-from questionnaires.models import AnswerChoice, Campaign, Iscm, Response
+from questionnaires.models import AnswerChoice, Campaign, Iscm, Questionnaire, Response
+from questionnaires.publish_check import publish_problems
+from questionnaires.schema import questionnaire_schema
 from tests.questionnaires.demo_figures import OTHER_CHOICES_AT_MOST, QUESTION_BASES, SEED_FIGURES
 
 RESPONDED = ("submitted", "returned", "validated")
@@ -99,3 +101,17 @@ def test_the_2023_history_carries_the_survey_dates(demo, client):
     assert "May 2023" in tracker and "April 2023" in tracker
     today = datetime.datetime.now(tz=datetime.UTC)
     assert f"{today.day} {today:%B %Y}" not in tracker
+
+
+def test_the_2025_draft_asks_for_practices_as_lists_and_is_ready_to_publish(demo):
+    """Its three practice questions are lists of practices (title, description, year, GCM objectives,
+    SDGs, link) in four languages, and the publish check finds nothing to fix."""
+    draft = Questionnaire.objects.get(slug="iscm-contributions", version=2)
+    schema = questionnaire_schema(draft)
+    roles = ["title", "description", "year", "gcm", "sdg", "link"]
+    for code in ("sdg_practices", "climate_practices", "gcm_practices"):
+        practices = schema.question(code)
+        assert (practices.type, practices.max_items) == ("list_of_items", 10)
+        assert [field.practice_role for field in practices.items] == roles
+        assert all(set(field.labels) == {"en", "fr", "es", "ar"} for field in practices.items)
+    assert publish_problems(draft) == []

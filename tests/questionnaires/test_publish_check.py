@@ -62,9 +62,7 @@ def test_a_condition_on_a_question_of_another_version_is_missing(draft):
     Question.objects.filter(questionnaire=draft, code="formats").update(
         show_if_question=Question.objects.get(questionnaire=other, code="plan")
     )
-    assert problems_of(draft) == [
-        ("Q2.2 formats", "The display condition is on a question missing from this version.")
-    ]
+    assert problems_of(draft) == [("Q2.2 formats", "The display condition is on a question missing from this version.")]
 
 
 def test_a_condition_on_unknown_choices_or_none(draft):
@@ -145,3 +143,56 @@ def test_the_admin_publishes_only_through_the_check(draft, admin_user, client):
     client.post(changelist, {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == Questionnaire.Status.PUBLISHED and draft.published_at is not None
+
+
+def list_add(draft, *fields, code="practices", **list_fields):
+    """A list of items at the end of section 2, with item fields given as (code, type, extra fields)."""
+    section = draft.sections.get(position=2)
+    practices = factories.QuestionFactory(
+        section=section, position=3, code=code, type=Question.Type.LIST_OF_ITEMS, **texts("label", "Practices"),
+        **list_fields,
+    )  # fmt: skip
+    for position, (field_code, field_type, extra) in enumerate(fields, start=4):
+        factories.QuestionFactory(
+            section=section, position=position, code=field_code, type=field_type, item_of=practices,
+            **texts("label", field_code), **extra,
+        )  # fmt: skip
+    return practices
+
+
+def test_a_complete_list_of_items_has_no_problem(draft):
+    reference = ChoiceList.objects.create(code="gcm", name="GCM objectives")
+    Choice.objects.create(choice_list=reference, code="1", position=1, **texts("label", "Data"))
+    list_add(
+        draft,
+        ("practice_title", Question.Type.SHORT_TEXT, {"practice_role": "title"}),
+        ("practice_gcm", Question.Type.MULTIPLE_CHOICE, {"choice_list": reference, "practice_role": "gcm"}),
+        min_items=1,
+        max_items=5,
+    )
+    assert problems_of(draft) == []
+
+
+def test_what_a_list_of_items_may_not_be(draft):
+    list_add(draft, code="empty", min_items=3, max_items=2)
+    nested = list_add(
+        draft,
+        ("Formats", Question.Type.SHORT_TEXT, {}),
+        ("inner", Question.Type.LIST_OF_ITEMS, {}),
+        ("pick", Question.Type.SINGLE_CHOICE, {}),
+    )
+    Question.objects.filter(code="Formats").update(practice_role="title")
+    Question.objects.filter(code="name").update(practice_role="title")
+    Question.objects.filter(code="pick").update(
+        show_if_question=Question.objects.get(code="plan"), show_if_values=["yes"]
+    )
+    assert nested.item_fields.count() == 3
+    assert problems_of(draft, []) == [
+        ("Q1.1 name", "Only an item field of a list has a practice role."),
+        ("Q2.3 empty", "A list of items needs item fields: add at least one."),
+        ("Q2.3 empty", "At least 3 items is more than at most 2."),
+        ("Q2.4 practices › Formats", "The code “Formats” is used twice (also by Q2.2 formats)."),
+        ("Q2.4 practices › inner", "An item field cannot be a list of items (lists are one level)."),
+        ("Q2.4 practices › pick", "A choice question needs choices: add some or pick a shared list."),
+        ("Q2.4 practices › pick", "An item field cannot have a display condition."),
+    ]

@@ -54,9 +54,9 @@ def test_the_commands_say_what_is_wrong(demo, tmp_path):
     with pytest.raises(CommandError) as refused:
         run("questionnaire_import", str(SAMPLES / "unsupported.xlsx"))
     assert str(refused.value).splitlines()[:3] == [
-        "unsupported.xlsx was not imported (5 problems; nothing was created):",
-        "- survey row 3: type “begin_repeat” (a repeat) is not supported.",
-        "- survey row 6: type “calculate” is not supported.",
+        "unsupported.xlsx was not imported (7 problems; nothing was created):",
+        "- survey row 3: column “repeat_count” is not supported.",
+        "- survey row 5: a repeat inside a repeat is not supported: item fields are one level.",
     ]
     assert counts() == before
 

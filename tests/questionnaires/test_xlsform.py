@@ -22,7 +22,7 @@ SAMPLES = Path(__file__).parent / "data" / "xlsform"
 
 def schema_summary(questionnaire):
     """Everything the compiled schema says, without database ids: sections, questions, choices, texts in
-    four languages, conditions, limits and presentation hints."""
+    four languages, conditions, limits, presentation hints, and lists of items with their item fields."""
     schema = questionnaire_schema(questionnaire)
     return {
         "titles": dict(schema.titles),
@@ -31,39 +31,43 @@ def schema_summary(questionnaire):
             {
                 "titles": dict(section.titles),
                 "descriptions": dict(section.descriptions),
-                "questions": [
-                    {
-                        "code": q.code,
-                        "type": q.type,
-                        "required": q.required,
-                        "max_choices": q.max_choices,
-                        "max_length": q.max_length,
-                        "choice_list": q.choice_list,
-                        "show_if": q.show_if,
-                        "show_if_values": q.show_if_values,
-                        "labels": dict(q.labels),
-                        "helps": dict(q.helps),
-                        "choices": [
-                            (c.code, dict(c.labels), dict(c.descriptions), dict(c.report_phrases), c.numbered)
-                            for c in q.choices
-                        ],
-                        "hints": (
-                            q.hints.chart,
-                            q.hints.denominator,
-                            q.hints.top,
-                            dict(q.hints.titles),
-                            q.hints.positive,
-                            q.hints.negative,
-                            q.hints.coverage,
-                            dict(q.hints.summaries),
-                            q.hints.explicit,
-                        ),
-                    }
-                    for q in section.questions
-                ],
+                "questions": [question_summary(q) for q in section.questions],
             }
             for section in schema.sections
         ],
+    }
+
+
+def question_summary(q):
+    return {
+        "code": q.code,
+        "type": q.type,
+        "required": q.required,
+        "max_choices": q.max_choices,
+        "max_length": q.max_length,
+        "choice_list": q.choice_list,
+        "show_if": q.show_if,
+        "show_if_values": q.show_if_values,
+        "labels": dict(q.labels),
+        "helps": dict(q.helps),
+        "choices": [
+            (c.code, dict(c.labels), dict(c.descriptions), dict(c.report_phrases), c.numbered) for c in q.choices
+        ],
+        "hints": (
+            q.hints.chart,
+            q.hints.denominator,
+            q.hints.top,
+            dict(q.hints.titles),
+            q.hints.positive,
+            q.hints.negative,
+            q.hints.coverage,
+            dict(q.hints.summaries),
+            q.hints.explicit,
+        ),
+        "items": [question_summary(field) for field in q.items],
+        "min_items": q.min_items,
+        "max_items": q.max_items,
+        "practice_role": q.practice_role,
     }
 
 
@@ -98,10 +102,24 @@ def test_the_2023_questionnaire_round_trips_through_xlsform_and_pyxform(question
 
 
 def test_the_2025_draft_round_trips_too(demo):
+    """Its practices are lists of items: repeats with item fields on the shared GCM and SDG lists."""
     draft = Questionnaire.objects.get(slug="iscm-contributions", version=2)
     data = xlsform_bytes(draft)
-    assert convert(data, file_type=".xlsx").warnings == []
-    assert schema_summary(xlsform_import(data)) == schema_summary(draft)
+    converted = convert(data, file_type=".xlsx")
+    assert converted.warnings == []
+    assert '<repeat nodeset="/data/section_2/sdg_practices">' in converted.xform
+    imported = xlsform_import(data)
+    assert schema_summary(imported) == schema_summary(draft)
+    practices = questionnaire_schema(imported).question("gcm_practices")
+    assert (practices.type, practices.max_items) == ("list_of_items", 10)
+    assert [(field.code, field.practice_role, field.choice_list) for field in practices.items] == [
+        ("gcm_practice_title", "title", ""),
+        ("gcm_practice_description", "description", ""),
+        ("gcm_practice_year", "year", ""),
+        ("gcm_practice_gcm", "gcm", "gcm"),
+        ("gcm_practice_sdg", "sdg", "sdg"),
+        ("gcm_practice_link", "link", ""),
+    ]
 
 
 def test_presentation_hints_travel_in_extension_columns(questionnaire_2023):
@@ -159,11 +177,13 @@ def test_unsupported_features_are_listed_row_by_row_and_nothing_is_created(db):
     with pytest.raises(DefinitionInvalid) as refused:
         xlsform_import((SAMPLES / "unsupported.xlsx").read_bytes())
     assert refused.value.problems == [
-        "survey row 3: type “begin_repeat” (a repeat) is not supported.",
-        "survey row 6: type “calculate” is not supported.",
-        "survey row 7: type “geopoint” is not supported.",
-        "survey row 8: “or_other” is not supported: add an “other” choice instead.",
-        "survey row 9: relevant “${village} != ''” is not supported (only ${q} = 'a' or selected(${q}, 'a') on "
+        "survey row 3: column “repeat_count” is not supported.",
+        "survey row 5: a repeat inside a repeat is not supported: item fields are one level.",
+        "survey row 8: a group inside a repeat is not supported: item fields are one level.",
+        "survey row 12: type “calculate” is not supported.",
+        "survey row 13: type “geopoint” is not supported.",
+        "survey row 14: “or_other” is not supported: add an “other” choice instead.",
+        "survey row 15: relevant “${village} != ''” is not supported (only ${q} = 'a' or selected(${q}, 'a') on "
         "one earlier choice question, joined with “or”).",
     ]
     assert counts() == before
@@ -338,3 +358,75 @@ def test_a_plain_label_is_in_the_default_language(db):
 def test_the_sample_forms_are_xlsforms_pyxform_converts(name):
     """The test forms are real XLSForms, as KoboToolbox would take them (even the one this app refuses)."""
     assert "<h:html" in convert(str(SAMPLES / name)).xform
+
+
+def test_a_list_of_items_is_a_repeat_with_its_bounds_and_roles_in_extension_columns(db):
+    from tests.questionnaires.list_items_data import list_survey_create
+
+    questionnaire = list_survey_create(min_items=2).questionnaire
+    data = xlsform_bytes(questionnaire)
+    converted = convert(data, file_type=".xlsx")
+    assert converted.warnings == []
+    assert '<repeat nodeset="/data/section_2/practices">' in converted.xform
+    survey = load_workbook(io.BytesIO(data))["survey"]
+    header = [cell.value for cell in survey[1]]
+    rows = [dict(zip(header, (cell.value for cell in row), strict=True)) for row in survey.iter_rows(min_row=2)]
+    repeat = next(row for row in rows if row["type"] == "begin_repeat")
+    assert (repeat["name"], repeat["required"], repeat["min_items"], repeat["max_items"]) == ("practices", "yes", 2, 5)
+    assert [row["type"] for row in rows][-2:] == ["end_repeat", "end_group"]
+    assert next(row for row in rows if row["name"] == "practice_gcm")["type"] == "select_multiple gcm"
+    imported = xlsform_import(data)
+    assert schema_summary(imported) == schema_summary(questionnaire)
+
+
+def test_a_list_of_items_imports_from_a_repeat_outside_groups(db):
+    imported = xlsform_import(
+        form(
+            [
+                ("type", "name", "label", "required", "max_items", "practice_role"),
+                ("text", "org", "Organisation", "yes", "", ""),
+                ("begin_repeat", "events", "Events", "", "3", ""),
+                ("text", "event_title", "Title", "yes", "", "title"),
+                ("date", "event_date", "Date", "", "", ""),
+                ("end_repeat", "events", "", "", "", ""),
+            ]
+        )
+    )
+    events = questionnaire_schema(imported).question("events")
+    assert (events.type, events.max_items, events.min_items, events.required) == ("list_of_items", 3, None, False)
+    assert [(field.code, field.type, field.required, field.practice_role) for field in events.items] == [
+        ("event_title", "short_text", True, "title"),
+        ("event_date", "date", False, ""),
+    ]
+
+
+def test_what_a_list_cannot_be_is_refused_row_by_row(db):
+    survey = [
+        ("type", "name", "label", "relevant", "constraint", "min_items", "max_items", "practice_role"),
+        ("select_one yn", "active", "Active?", "", "", "", "", ""),
+        ("begin_repeat", "events", "Events", "", "count(.) <= 3", "4", "2", ""),
+        ("text", "event_title", "Title", "${active} = 'yes'", "", "", "", "headline"),
+        ("end_repeat", "events", "", "", "", "", "", ""),
+        ("begin_repeat", "empty", "Nothing", "", "", "", "many", ""),
+        ("end_repeat", "empty", "", "", "", "", "", ""),
+        ("text", "later", "Later", "${event_title} = 'x'", "", "", "", ""),
+        ("begin_repeat", "open", "Never closed", "", "", "", "", ""),
+        ("text", "inside", "Inside", "", "", "", "", ""),
+    ]
+    choices = [("list_name", "name", "label"), ("yn", "yes", "Yes"), ("yn", "no", "No")]
+    assert refused(form(survey, choices)) == [
+        "survey row 3: a constraint on a repeat is not supported (use min_items and max_items).",
+        "survey row 4: a condition (relevant) inside a repeat is not supported.",
+        "survey row 4: practice_role “headline” is not one of title, description, year, link, gcm, sdg.",
+        "survey row 6: max_items is a whole number.",
+        "survey row 8: relevant refers to ${event_title}, a field inside a repeat.",
+        "survey: a repeat is not closed (end_repeat).",
+        "survey row 6: the repeat “empty” has no questions.",
+    ]
+    bounds = [
+        ("type", "name", "label", "min_items", "max_items"),
+        ("begin_repeat", "events", "Events", "4", "2"),
+        ("text", "event_title", "Title", "", ""),
+        ("end_repeat", "events", "", "", ""),
+    ]
+    assert refused(form(bounds)) == ["question events: min_items is more than max_items."]

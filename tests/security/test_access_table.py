@@ -29,7 +29,7 @@ from api.services import api_token_create
 from practices.models import Practice
 from questionnaires.csv_io import campaign_export_response
 from questionnaires.models import Campaign, Question, Questionnaire, Response
-from questionnaires.services_authoring import questionnaire_copy, section_add
+from questionnaires.services_authoring import QuestionData, question_add, questionnaire_copy, section_add
 
 from .conftest import CAMPAIGN_CLOSED, CAMPAIGN_OPEN, ISCM, OTHER_ISCM, ROLES, World, db_fingerprint
 
@@ -277,6 +277,18 @@ def draft_empty_section_kwargs(world: World) -> dict[str, object]:
     draft = _draft(world)
     section = section_add(questionnaire=draft, revision=0, language="en", title="Empty")
     return {**version_kwargs(draft), "section_id": section.pk}
+
+
+def draft_list_kwargs(world: World) -> dict[str, object]:
+    """A draft with a list of items (revision 1), for the page that adds its item fields."""
+    draft = _draft(world)
+    practices = question_add(
+        section=draft.sections.order_by("position").first(),
+        revision=0,
+        language="en",
+        data=QuestionData(code="practices_by_test", type=Question.Type.LIST_OF_ITEMS, label="Practices"),
+    )
+    return {**version_kwargs(draft), "question_id": practices.pk}
 
 
 def draft_choice_kwargs(world: World) -> dict[str, object]:
@@ -572,6 +584,12 @@ TABLE: dict[str, Entry] = {
         post_only(coordinators(OK)),
         post=coordinators(ANY_REDIRECT_WRITES),
         body=choices_body,
+    ),
+    "questionnaires:authoring_item_field_add": Entry(
+        draft_list_kwargs,
+        coordinators(OK),
+        post=coordinators(ANY_REDIRECT_WRITES),
+        body=revision_body(code="field_by_test", type="short_text", label="Added by the access test", save="1"),
     ),
     "questionnaires:authoring_choice_move": Entry(
         draft_choice_kwargs,

@@ -182,17 +182,24 @@ def one_language_sdg_form() -> None:
 
 
 def unsupported_features() -> None:
-    """A repeat, a calculation, a geopoint, or_other and a condition the app cannot express."""
+    """A repeat in a repeat, a group in a repeat, a repeat_count, a calculation, a geopoint, or_other and a
+    condition the app cannot express (a plain repeat is a list of items: supported)."""
     survey = [
-        ["type", "name", "label", "relevant", "calculation"],
-        ["text", "village", "Village", "", ""],
-        ["begin_repeat", "members", "Household members", "", ""],
-        ["text", "member_name", "Name", "", ""],
-        ["end_repeat", "members", "", "", ""],
-        ["calculate", "member_count", "", "", "count(${members})"],
-        ["geopoint", "location", "Location", "", ""],
-        ["select_one yn or_other", "has_water", "Running water?", "", ""],
-        ["integer", "children", "Children", "${village} != ''", ""],
+        ["type", "name", "label", "relevant", "calculation", "repeat_count"],
+        ["text", "village", "Village", "", "", ""],
+        ["begin_repeat", "members", "Household members", "", "", "3"],
+        ["text", "member_name", "Name", "", "", ""],
+        ["begin_repeat", "member_jobs", "Jobs", "", "", ""],
+        ["text", "job", "Job", "", "", ""],
+        ["end_repeat", "member_jobs", "", "", "", ""],
+        ["begin_group", "member_health", "Health", "", "", ""],
+        ["integer", "visits", "Visits", "", "", ""],
+        ["end_group", "member_health", "", "", "", ""],
+        ["end_repeat", "members", "", "", "", ""],
+        ["calculate", "member_count", "", "", "count(${members})", ""],
+        ["geopoint", "location", "Location", "", "", ""],
+        ["select_one yn or_other", "has_water", "Running water?", "", "", ""],
+        ["integer", "children", "Children", "${village} != ''", "", ""],
     ]
     choices = [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
     workbook(survey, choices, [["form_title", "form_id"], ["Household listing", "household"]], "unsupported.xlsx")
