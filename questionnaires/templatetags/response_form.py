@@ -19,7 +19,7 @@ def answer_widget(field: BoundField) -> str:
 def choice_inputs(field: BoundField) -> str:
     """The options of a choice grid (checkboxes) or a single choice (radio buttons), each a Bootstrap
     form-check with its label; the option's full title (`Choice.description`) as the label's title.
-    Built here rather than by a template loop: the grids have up to 80 options, and the template engine's
+    Built here rather than by a template loop: the 2023 form has 80 options, and the template engine's
     per-variable cost over them was a large share of the form page."""
     input_class = "form-check-input is-invalid" if field.errors else "form-check-input"
     input_type = field.field.widget.input_type
