@@ -82,4 +82,4 @@ def test_free_text_browser_collapses_contacts_and_indexes_questions(client, surv
     notes = page[page.index('id="q-notes"') :]
     assert "<details" not in notes.split("</section>")[0] and "A practice worth sharing" in notes
     searched = client.get(reverse("analytics:texts", args=[survey.campaign.slug]), {"q": "ana"}).content.decode()
-    assert "<details" not in searched  # a search shows what it found
+    assert "<details" not in searched[searched.index("<main") :]  # a search shows what it found
