@@ -17,7 +17,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import formats, timezone
@@ -97,105 +97,120 @@ _OPTIONS_SQL = """
       AND q.item_of_id IS NULL  -- the fields of a list's items are counted by the practices library
 """
 
-# The figures per (region, ISCM type) cell: what the rebuild stores in `ChoiceCell` (one INSERT … SELECT).
-# Every cell of the campaign's invited or responding ISCMs gets a row per choice, zero counts included, so
-# that a response's writes always find the rows of its cell to move. Two GROUP BYs over the answer rows:
-# picks per (question, choice, cell), and (question, response) pairs for the bases (rather than
-# COUNT(DISTINCT), which sorts every answer row); selections are the sum of the cell's picks.
+# The figures per (region, ISCM type) cell: what the rebuild stores in `ChoiceCell` and `TextCell`. Every
+# cell of the campaign's invited or responding ISCMs gets a row per choice (and per text question), zero
+# counts included, so that a response's writes always find the rows of its cell to move.
 _CELL_KEYS_SQL = f"""
     SELECT i.region, i.type AS iscm_type
-    FROM questionnaires_invitation v
-    JOIN questionnaires_iscm i ON i.id = v.iscm_id
-    WHERE v.campaign_id = %(campaign)s
-    UNION
-    SELECT i.region, i.type
-    FROM questionnaires_response r
-    JOIN questionnaires_iscm i ON i.id = r.iscm_id
-    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
+    FROM questionnaires_iscm i
+    WHERE i.id IN (SELECT iscm_id FROM questionnaires_invitation WHERE campaign_id = %(campaign)s)
+       OR i.id IN (
+           SELECT iscm_id FROM questionnaires_response WHERE campaign_id = %(campaign)s AND status IN ({_RESPONDED})
+       )
+    GROUP BY i.region, i.type
 """
-CELL_COUNTS_SQL = f"""
-WITH cell_keys AS ({_CELL_KEYS_SQL}),
--- a number per cell, so that the answer rows are grouped by integers (grouping them by the region's
--- text sorted 260,000 rows by collation, twice, at 10,000 responses)
-cells AS (
-    SELECT region, iscm_type, ROW_NUMBER() OVER (ORDER BY region, iscm_type) AS cell FROM cell_keys
-),
-responded AS (
-    SELECT r.id, cells.cell
-    FROM questionnaires_response r
-    JOIN questionnaires_iscm i ON i.id = r.iscm_id
-    JOIN cells ON cells.region = i.region AND cells.iscm_type = i.type
-    WHERE r.campaign_id = %(campaign)s
-      AND r.status IN ({_RESPONDED})
-),
-picked AS (
-    SELECT ac.question_id, ac.choice_id, responded.cell, COUNT(*) AS count
-    FROM questionnaires_answerchoice ac
-    JOIN responded ON responded.id = ac.response_id
-    GROUP BY ac.question_id, ac.choice_id, responded.cell
-),
-answered AS (
-    SELECT ac.question_id, responded.cell
-    FROM questionnaires_answerchoice ac
-    JOIN responded ON responded.id = ac.response_id
-    GROUP BY ac.question_id, ac.response_id, responded.cell
-),
-bases AS (
-    SELECT question_id, cell, COUNT(*) AS base FROM answered GROUP BY question_id, cell
-),
-selected AS (
-    SELECT question_id, cell, SUM(count) AS selections FROM picked GROUP BY question_id, cell
-)
-SELECT o.question_id,
-       o.choice_id,
-       cells.region,
-       cells.iscm_type,
-       COALESCE(p.count, 0) AS count,
-       COALESCE(b.base, 0) AS base,
-       COALESCE(s.selections, 0) AS selections
-FROM ({_OPTIONS_SQL}) o
-CROSS JOIN cells
-LEFT JOIN picked p ON p.question_id = o.question_id AND p.choice_id = o.choice_id AND p.cell = cells.cell
-LEFT JOIN bases b ON b.question_id = o.question_id AND b.cell = cells.cell
-LEFT JOIN selected s ON s.question_id = o.question_id AND s.cell = cells.cell
-"""
-
-CELL_FIELDS = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
 
 _TEXT_TYPES = ", ".join(f"'{kind}'" for kind in Question.TEXT_TYPES)
 
-# Non-empty answers to each text question per cell, zero counts included: what the rebuild stores in
-# `TextCell` (the dashboard's "n answers" beside each text question, for any filter).
-TEXT_COUNTS_SQL = f"""
-SELECT q.id AS question_id, cells.region, cells.iscm_type, COALESCE(t.answers, 0) AS answers
-FROM questionnaires_question q
-CROSS JOIN ({_CELL_KEYS_SQL}) cells
-LEFT JOIN (
-    SELECT a.question_id, i.region, i.type AS iscm_type, COUNT(*) AS answers
-    FROM questionnaires_answer a
-    JOIN questionnaires_response r ON r.id = a.response_id
-    JOIN questionnaires_iscm i ON i.id = r.iscm_id
-    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED}) AND a.text <> ''
-    GROUP BY a.question_id, i.region, i.type
-) t ON t.question_id = q.id AND t.region = cells.region AND t.iscm_type = cells.iscm_type
-WHERE q.questionnaire_id = %(questionnaire)s AND q.type IN ({_TEXT_TYPES}) AND q.item_of_id IS NULL
+# The rows every cell stores: choice questions' (question, choice) pairs, and text questions (choice NULL).
+_ROW_KEYS_SQL = f"""
+    SELECT o.question_id, o.choice_id FROM ({_OPTIONS_SQL}) o
+    UNION ALL
+    SELECT q.id, NULL FROM questionnaires_question q
+    WHERE q.questionnaire_id = %(questionnaire)s AND q.type IN ({_TEXT_TYPES}) AND q.item_of_id IS NULL
 """
 
+# The campaign's responded responses, each with its cell's number (`{cells}`: the cells as a VALUES list,
+# numbered by `campaign_cells`), so that answer rows are grouped by integers, not by the region's text.
+# LEFT JOIN: every responded ISCM is in a cell, and the estimate stays the responses' number.
+_RESPONDED_CELLS = f"""(
+    SELECT r.id, cells.cell
+    FROM questionnaires_response r
+    JOIN questionnaires_iscm i ON i.id = r.iscm_id
+    LEFT JOIN (SELECT column1 AS cell, column2 AS region, column3 AS iscm_type FROM (VALUES {{cells}}) v) cells
+      ON cells.region = i.region AND cells.iscm_type = i.type
+    WHERE r.campaign_id = %(campaign)s AND r.status IN ({_RESPONDED})
+)"""
+
+# One pass over the answer rows of the responded responses, per (question, choice, cell): the picks, and
+# the answers (rows marked first of their answer: the responses that answered, whose sum over a question's
+# choices is its base). (response, question, choice) is unique, so COUNT(*) counts responses. Joined to
+# the responses' cells computed first (see `campaign_cells`): one hash probe per answer row.
+_PICKED_SQL = f"""
+SELECT ac.question_id, ac.choice_id, responded.cell, COUNT(*), COUNT(*) FILTER (WHERE ac.is_first)
+FROM questionnaires_answerchoice ac
+JOIN {_RESPONDED_CELLS} responded ON responded.id = ac.response_id
+GROUP BY ac.question_id, ac.choice_id, responded.cell
+"""
+
+# Non-empty text answers per (question, cell).
+_TEXTS_SQL = f"""
+SELECT a.question_id, responded.cell, COUNT(*)
+FROM questionnaires_answer a
+JOIN {_RESPONDED_CELLS} responded ON responded.id = a.response_id
+WHERE a.text <> ''
+GROUP BY a.question_id, responded.cell
+"""
+
+CELL_FIELDS = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
 TEXT_CELL_FIELDS = ("question_id", "region", "iscm_type", "answers")
 
 
+def campaign_cells(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
+    """A fresh count of the campaign's cells (four queries): the `ChoiceCell` rows a rebuild would store,
+    as CELL_FIELDS, and the `TextCell` rows, as TEXT_CELL_FIELDS. Base and selections of a cell are the
+    sums over the question's choices of its answers and picks. Plain SELECTs, which may use parallel
+    workers (an INSERT … SELECT may not)."""
+    params = choice_counts_params(campaign)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CELL_KEYS_SQL, params)
+        cells = sorted(cursor.fetchall())
+        if not cells:  # nobody invited, nobody responded: no cell, no row
+            return [], []
+        cursor.execute(_ROW_KEYS_SQL, params)
+        row_keys = cursor.fetchall()
+        for number, (region, iscm_type) in enumerate(cells):
+            params[f"region_{number}"], params[f"type_{number}"] = region, iscm_type
+        values = ", ".join(f"({number}, %(region_{number})s, %(type_{number})s)" for number in range(len(cells)))
+        if connection.vendor == "postgresql":
+            # The joins in the order written: the responses' cells first (a few thousand rows), then the
+            # answer rows against them. Left to itself the planner joined the answer rows to the responses,
+            # then to the ISCMs, then to the cells: three hash probes per answer row instead of one.
+            # No JIT: compiling cost more than these GROUP BYs when estimates ran high.
+            cursor.execute("SET LOCAL join_collapse_limit = 1")
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_PICKED_SQL.replace("{cells}", values), params)
+        picked = cursor.fetchall()
+        cursor.execute(_TEXTS_SQL.replace("{cells}", values), params)
+        texts = {(question_id, cell): n for question_id, cell, n in cursor.fetchall()}
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
+            cursor.execute("SET LOCAL jit TO DEFAULT")
+    counts, bases, selections = {}, defaultdict(int), defaultdict(int)
+    for question_id, choice_id, cell, count, answers in picked:
+        counts[question_id, choice_id, cell] = count
+        bases[question_id, cell] += answers
+        selections[question_id, cell] += count
+    choice_rows, text_rows = [], []
+    for question_id, choice_id in row_keys:
+        for number, (region, iscm_type) in enumerate(cells):
+            if choice_id is None:
+                text_rows.append((question_id, region, iscm_type, texts.get((question_id, number), 0)))
+            else:
+                count = counts.get((question_id, choice_id, number), 0)
+                figures = (count, bases[question_id, number], selections[question_id, number])
+                choice_rows.append((question_id, choice_id, region, iscm_type, *figures))
+    return choice_rows, text_rows
+
+
 def cell_counts(campaign: Campaign) -> list[tuple]:
-    """CELL_COUNTS_SQL run now (one query): the `ChoiceCell` rows a rebuild would store, as CELL_FIELDS."""
-    with connection.cursor() as cursor:
-        cursor.execute(CELL_COUNTS_SQL, choice_counts_params(campaign))
-        return [tuple(row) for row in cursor.fetchall()]
+    """The `ChoiceCell` rows a rebuild would store, counted now, as CELL_FIELDS (see `campaign_cells`)."""
+    return campaign_cells(campaign)[0]
 
 
 def text_cell_counts(campaign: Campaign) -> list[tuple]:
-    """TEXT_COUNTS_SQL run now (one query): the `TextCell` rows a rebuild would store, as TEXT_CELL_FIELDS."""
-    with connection.cursor() as cursor:
-        cursor.execute(TEXT_COUNTS_SQL, choice_counts_params(campaign))
-        return [tuple(row) for row in cursor.fetchall()]
+    """The `TextCell` rows a rebuild would store, counted now, as TEXT_CELL_FIELDS (see `campaign_cells`)."""
+    return campaign_cells(campaign)[1]
 
 
 # The figures of a selection (all ISCMs, a region, a type, or both) as sums of the stored cells, in the

@@ -224,12 +224,13 @@ def _responses_insert(
                         continue
                     question = questions[code]
                     if question.is_choice:
-                        for choice in value if isinstance(value, list) else [value]:
+                        for position, choice in enumerate(value if isinstance(value, list) else [value]):
                             choice_rows.append(
                                 AnswerChoice(
                                     response_id=response.pk,
                                     question_id=question.pk,
                                     choice_id=choice_ids[(code, choice)],
+                                    is_first=position == 0,
                                 )
                             )
                     else:

@@ -776,6 +776,10 @@ class AnswerChoice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answer_choices")
     choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="answer_choices")
     item = models.PositiveSmallIntegerField(null=True, blank=True)  # see Answer.item
+    # True on the first ticked choice of each answer, and only there: one row per (response, question,
+    # item), so that counting these rows counts the responses that answered, in the same pass that counts
+    # the picks (analytics' rebuild). No default: every writer says which row comes first.
+    is_first = models.BooleanField()
 
     class Meta:
         constraints = [

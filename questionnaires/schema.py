@@ -484,8 +484,9 @@ def _value_rows(
     """Append the rows storing one cleaned value (`item`: its item number in a list, else None)."""
     keys = {"response_id": response_id, "question_id": question.id, "item": item}
     if question.is_choice:
-        for choice_code in value if isinstance(value, list) else [value]:
-            ticked.append(AnswerChoice(**keys, choice_id=question.choice(choice_code).id))  # type: ignore[union-attr]
+        for position, choice_code in enumerate(value if isinstance(value, list) else [value]):
+            choice_id = question.choice(choice_code).id  # type: ignore[union-attr]
+            ticked.append(AnswerChoice(**keys, choice_id=choice_id, is_first=position == 0))
     elif question.type in Question.NUMBER_TYPES:
         scalars.append(Answer(**keys, number=value))
     elif question.type == Question.Type.DATE:
