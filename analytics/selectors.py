@@ -162,7 +162,8 @@ def campaign_cells(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
     sums over the question's choices of its answers and picks. Plain SELECTs, which may use parallel
     workers (an INSERT … SELECT may not)."""
     params = choice_counts_params(campaign)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # a transaction for the SET LOCALs below (the nightly check runs in autocommit), no savepoint needed
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_CELL_KEYS_SQL, params)
         cells = sorted(cursor.fetchall())
         if not cells:  # nobody invited, nobody responded: no cell, no row
@@ -201,16 +202,6 @@ def campaign_cells(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
                 figures = (count, bases[question_id, number], selections[question_id, number])
                 choice_rows.append((question_id, choice_id, region, iscm_type, *figures))
     return choice_rows, text_rows
-
-
-def cell_counts(campaign: Campaign) -> list[tuple]:
-    """The `ChoiceCell` rows a rebuild would store, counted now, as CELL_FIELDS (see `campaign_cells`)."""
-    return campaign_cells(campaign)[0]
-
-
-def text_cell_counts(campaign: Campaign) -> list[tuple]:
-    """The `TextCell` rows a rebuild would store, counted now, as TEXT_CELL_FIELDS (see `campaign_cells`)."""
-    return campaign_cells(campaign)[1]
 
 
 # The figures of a selection (all ISCMs, a region, a type, or both) as sums of the stored cells, in the

@@ -35,10 +35,8 @@ from .selectors import (
     CELL_TOTALS_SQL,
     TEXT_CELL_FIELDS,
     campaign_cells,
-    cell_counts,
     choice_counts_live,
     choice_counts_params,
-    text_cell_counts,
 )
 
 logger = logging.getLogger(__name__)
@@ -346,12 +344,13 @@ def aggregates_differences(*, campaign_id: int) -> int:
     live = {(row["question_id"], row["choice_id"]): row for row in choice_counts_live(campaign)}
     differences = sum(1 for key in stored.keys() | live.keys() if stored.get(key) != live.get(key))
     stored_cells = {row[:4]: row[4:] for row in ChoiceCell.objects.filter(campaign=campaign).values_list(*CELL_FIELDS)}
-    live_cells = {row[:4]: row[4:] for row in cell_counts(campaign)}
+    live_choice_rows, live_text_rows = campaign_cells(campaign)
+    live_cells = {row[:4]: row[4:] for row in live_choice_rows}
     cells = stored_cells.keys() | live_cells.keys()
     differences += sum(1 for cell in cells if stored_cells.get(cell) != live_cells.get(cell))
     text_rows = TextCell.objects.filter(campaign=campaign).values_list(*TEXT_CELL_FIELDS)
     stored_texts = {row[:3]: row[3] for row in text_rows}
-    live_texts = {row[:3]: row[3] for row in text_cell_counts(campaign)}
+    live_texts = {row[:3]: row[3] for row in live_text_rows}
     texts = stored_texts.keys() | live_texts.keys()
     differences += sum(1 for cell in texts if stored_texts.get(cell) != live_texts.get(cell))
     stats = CampaignStats.objects.filter(campaign=campaign).first()
