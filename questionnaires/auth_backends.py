@@ -1,4 +1,5 @@
-"""Logins by e-mail address, whatever its case, as the password reset already finds accounts.
+"""Logins by e-mail address, whatever its case, as the password reset already finds accounts; a user's
+permissions read in one query.
 
 Usernames are e-mail addresses. `FP-ARCP@EXAMPLE.ORG` and `fp-arcp@example.org` are the same person:
 the backend finds the account case-insensitively (an exact match wins if two accounts differ only by
@@ -33,6 +34,20 @@ class CaseInsensitiveModelBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's own and their groups' permissions in one query (ModelBackend: two). Every page's
+        navigation bar asks (coordinator? dashboards?), so this is one query less per page."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            fields = ("content_type__app_label", "codename")
+            own = self._get_user_permissions(user_obj).values_list(*fields).order_by()
+            of_groups = self._get_group_permissions(user_obj).values_list(*fields).order_by()
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in own.union(of_groups)}
+        return user_obj._perm_cache
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict | None = None) -> str | None:
