@@ -102,10 +102,12 @@ class SessionStore(CachedDBStore):
         return data
 
     def exists(self, session_key):
-        if session_key and not health.reads_skip():
-            if self._cache_call(self._cache.has_key, self.cache_key_prefix + session_key) is True:
-                return True
-        return DBStore.exists(self, session_key)
+        cached = (
+            session_key
+            and not health.reads_skip()
+            and self._cache_call(self._cache.has_key, self.cache_key_prefix + session_key)
+        )
+        return cached is True or DBStore.exists(self, session_key)
 
     def save(self, must_create=False):
         DBStore.save(self, must_create)
