@@ -287,16 +287,19 @@ WHERE {_TEXTS}.id = delta.id
 # The totals of the changed questions as sums of their cells, with the standard competition rank
 # (1, 2, 2, 4) as the rebuild computes it; only rows that move are written (fewer dead row versions on
 # PostgreSQL). A few dozen rows per question and cell: the cost does not depend on the responses.
+# MATERIALIZED: summed once. As a subquery, PostgreSQL (its estimate of the campaign's stored rows thrown
+# off by the dead row versions the deltas leave) re-ran the sums once per stored row: 8 ms, not 0.5.
 _TOTALS_SQL = f"""
-UPDATE {_AGG}
-SET count = totals.count, base = totals.base, selections = totals.selections, rank = totals.rank
-FROM (
+WITH totals AS MATERIALIZED (
     SELECT question_id, choice_id, SUM(count) AS count, SUM(base) AS base, SUM(selections) AS selections,
            RANK() OVER (PARTITION BY question_id ORDER BY SUM(count) DESC) AS rank
     FROM {_CELLS}
     WHERE campaign_id = %(campaign)s {{questions}}
     GROUP BY question_id, choice_id
-) totals
+)
+UPDATE {_AGG}
+SET count = totals.count, base = totals.base, selections = totals.selections, rank = totals.rank
+FROM totals
 WHERE {_AGG}.campaign_id = %(campaign)s AND {_AGG}.question_id = totals.question_id
   AND {_AGG}.choice_id = totals.choice_id
   AND ({_AGG}.count <> totals.count OR {_AGG}.base <> totals.base

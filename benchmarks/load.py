@@ -298,6 +298,9 @@ def measure(ctx: BenchContext) -> dict[str, Any]:
         flow["submissions"] = sum(point.submissions for point in points)
         flow["drafts"] = sum(point.drafts for point in points)
         flow["submissions_per_s"] = flow["submissions"] / elapsed
+        rounds = [seconds for point in points for seconds in point.rounds]
+        flow["round_p50_ms"] = _ms(percentile(rounds, 0.50))
+        flow["round_p95_ms"] = _ms(percentile(rounds, 0.95))
         flow["flow_errors"] = sum(len(point.errors) for point in points)
         flow["error_examples"] = [error for point in points for error in point.errors][:10]
         by_kind: dict[str, list[Sample]] = defaultdict(list)
@@ -311,7 +314,8 @@ def measure(ctx: BenchContext) -> dict[str, Any]:
         ctx.log(
             f"  load: workflow {flow['throughput_rps']:.1f} req/s ({flow['submissions']} submissions, "
             f"{flow['submissions_per_s']:.2f}/s), p50 {flow['p50_ms']} ms p95 {flow['p95_ms']} ms "
-            f"p99 {flow['p99_ms']} ms, {flow['errors']} HTTP errors, {flow['flow_errors']} flow errors"
+            f"p99 {flow['p99_ms']} ms, {flow['errors']} HTTP errors, {flow['flow_errors']} flow errors; "
+            f"submission round p50 {flow['round_p50_ms']} ms p95 {flow['round_p95_ms']} ms"
         )
         results["answers"] = check_answers(ctx, points)
         results["aggregates"] = check_aggregates(ctx)

@@ -147,6 +147,9 @@ class FocalPoint:
     submitted: set[str] = field(default_factory=set)
     submissions: int = 0
     drafts: int = 0
+    # Seconds of each completed submission round: form → Submit → review → Confirm → submitted copy (what a
+    # person waits through to submit; a first round's draft save comes before it and is not counted).
+    rounds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -169,6 +172,7 @@ class FocalPoint:
     def round(self, slug: str, maker: AnswerMaker, rng: random.Random) -> None:
         browser = self.browser
         path = f"/campaigns/{slug}/respond/{self.acronym}/"
+        started = time.perf_counter()
         form = browser.request("form", "GET", path)
         if form.status != 200:
             raise FlowError(f"form answered {form.status}")
@@ -184,6 +188,7 @@ class FocalPoint:
             )
             if reply.location != path:
                 raise FlowError(f"draft answered {reply.status} → {reply.location!r}")
+            started = time.perf_counter()
             form = browser.follow(reply, "form")
             self.drafts += 1
         reply = browser.request(
@@ -210,6 +215,7 @@ class FocalPoint:
         self.submitted.add(slug)
         self.submissions += 1
         browser.follow(reply, "submitted")
+        self.rounds.append(time.perf_counter() - started)
 
 
 def hammer(host: str, port: int, path: str, *, clients: int, seconds: float) -> tuple[list[Sample], float]:

@@ -298,7 +298,9 @@ def _load_lines(load: dict | None) -> list[str]:
     equal = "equal to a fresh count" if aggregates.get("equal") else "NOT equal"
     text = (
         f"Completed submissions: {_num(flow.get('submissions'))} ({_num(flow.get('submissions_per_s'))}/s), "
-        f"drafts saved: {_num(flow.get('drafts'))}; workflow throughput = "
+        f"drafts saved: {_num(flow.get('drafts'))}; a submission round (form → Submit → review → Confirm → "
+        f"submitted copy) took {_num(flow.get('round_p50_ms'))} ms at the median, {_num(flow.get('round_p95_ms'))} ms "
+        f"at p95; workflow throughput = "
         f"{_num((load.get('ratio_rps') or 0) * 100, 1)} % of `/healthz`. Answers checked: "
         f"{answers.get('checked')}, lost: {answers.get('lost')}, "
         f"wrong status: {answers.get('wrong_status')}. "

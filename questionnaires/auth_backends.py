@@ -1,4 +1,5 @@
-"""Logins by e-mail address, whatever its case, as the password reset already finds accounts.
+"""Logins by e-mail address, whatever its case, as the password reset already finds accounts; a user's
+permissions read in one query.
 
 Usernames are e-mail addresses. `FP-ARCP@EXAMPLE.ORG` and `fp-arcp@example.org` are the same person:
 the backend finds the account case-insensitively (an exact match wins if two accounts differ only by
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.http import HttpRequest
 
 
@@ -33,6 +37,37 @@ class CaseInsensitiveModelBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's own and their groups' permissions in one query (ModelBackend: two). Every page's
+        navigation bar asks (coordinator? dashboards?), so this is one query less per page."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            with connection.cursor() as cursor:
+                cursor.execute(_PERMISSIONS_SQL, {"user": user_obj.pk})
+                user_obj._perm_cache = {f"{app}.{codename}" for app, codename in cursor.fetchall()}
+        return user_obj._perm_cache
+
+
+_USER = get_user_model()
+
+# Plain SQL: building the same query with the ORM (a union of two joins) took longer than running it.
+_PERMISSIONS_SQL = f"""
+SELECT ct.app_label, p.codename
+FROM {Permission._meta.db_table} p
+JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id
+WHERE p.id IN (
+    SELECT permission_id FROM {_USER.user_permissions.through._meta.db_table} WHERE user_id = %(user)s
+    UNION
+    SELECT gp.permission_id
+    FROM {Group.permissions.through._meta.db_table} gp
+    JOIN {_USER.groups.through._meta.db_table} ug ON ug.group_id = gp.group_id
+    WHERE ug.user_id = %(user)s
+)
+"""  # noqa: S608 - table names are Django's, the user's id a parameter
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict | None = None) -> str | None:

@@ -56,9 +56,12 @@ class FocalPointContext:
         return reverse(f"questionnaires:{name}", kwargs=self.url_kwargs)
 
 
-def _focal_point_context(request: HttpRequest, slug: str, acronym: str) -> FocalPointContext:
+def _focal_point_context(request: HttpRequest, slug: str, acronym: str, *, people: bool = True) -> FocalPointContext:
     """The campaign, the ISCM and its response, or 404: the ISCM must be invited to the campaign and the
-    user one of its focal points. Coordinators and observers read responses elsewhere."""
+    user one of its focal points. Coordinators and observers read responses elsewhere.
+
+    `people`: the page names who last saved or submitted the response (two joins to the users; every
+    workflow page runs this, so the ones that name nobody skip them)."""
     invitation = (
         Invitation.objects.select_related("campaign__questionnaire", "iscm")
         .filter(campaign__slug=slug, iscm__acronym=acronym, iscm__memberships__user=request.user)
@@ -66,11 +69,11 @@ def _focal_point_context(request: HttpRequest, slug: str, acronym: str) -> Focal
     )
     if invitation is None:
         raise Http404(_("No such questionnaire."))
-    response = (
-        Response.objects.filter(campaign=invitation.campaign, iscm=invitation.iscm)
-        .select_related("submitted_by", "updated_by")
-        .first()
-    )
+    # One response per (campaign, ISCM): no ordering (the model's joins the campaign and the ISCM for it).
+    responses = Response.objects.filter(campaign=invitation.campaign, iscm=invitation.iscm).order_by()
+    if people:
+        responses = responses.select_related("submitted_by", "updated_by")
+    response = next(iter(responses[:1]), None)
     if response is not None:
         response.campaign = invitation.campaign
         response.iscm = invitation.iscm
@@ -261,7 +264,7 @@ def _keep_as_draft(request, ctx: FocalPointContext, form: ResponseForm, answers,
 @login_required
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
-    ctx = _focal_point_context(request, slug, acronym)
+    ctx = _focal_point_context(request, slug, acronym, people=request.method == "GET")
     campaign = ctx.campaign
     if not ctx.is_open:
         if request.method == "POST":
@@ -345,7 +348,7 @@ def _form_conflict(request, ctx, form, schema, version):
 @login_required
 @require_http_methods(["GET", "POST"])
 def respond_review(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
-    ctx = _focal_point_context(request, slug, acronym)
+    ctx = _focal_point_context(request, slug, acronym, people=False)
     campaign, response = ctx.campaign, ctx.response
     if response is None:
         return redirect(ctx.url("respond"))

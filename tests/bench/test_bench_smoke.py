@@ -52,4 +52,5 @@ def test_bench_runs_every_measure_at_a_trivial_size(tmp_path):
     ]
     assert load["answers"]["checked"] >= 2 and load["answers"]["lost"] == 0
     assert load["aggregates"]["equal"]
+    assert 0 < load["workflow"]["round_p50_ms"] <= load["workflow"]["round_p95_ms"]
     assert {target["name"] for target in results["targets"]} >= {"Submissions under load: errors"}

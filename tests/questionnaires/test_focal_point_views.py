@@ -533,9 +533,9 @@ def test_home_runs_a_fixed_number_of_queries(client, iscm, focal_point):
     campaigns(4)
     with_six = _home_queries(client)
     assert with_two == with_six
-    # session, user, permissions (2), invitations, responses, answers, choices; no session save
-    # (SessionRenewalMiddleware: at most once a minute)
-    assert with_six <= 8
+    # session, user, permissions (one query: own and groups'), invitations, responses, answers, choices;
+    # no session save (SessionRenewalMiddleware: at most once a minute)
+    assert with_six <= 7
     assert page_text(client.get(reverse("home"))).count("4 of 4") == 6
 
 

@@ -170,3 +170,35 @@ def test_published_schema_is_reused_and_a_new_translation_shows_at_once(demo, dj
     question.save(update_fields=["label_fr"])
     with translation.override("fr"):
         assert questionnaire_schema(questionnaire).question("respondent_role").label == "Fonction exacte"
+
+
+def _inputs(html: str) -> list[tuple[str, str, bool]]:
+    """(id, value, ticked) of every option input of a rendering."""
+    import re
+
+    return [
+        (re.search(r'id="([^"]*)"', tag).group(1), re.search(r'value="([^"]*)"', tag).group(1), " checked" in tag)
+        for tag in re.findall(r"<input [^>]*>", html)
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"goals": ["2", "5"], "plan": "no"}, {"goals": ["9"], "plan": ""}, {"plan": "yes"}],
+    ids=["blank", "answered", "invalid", "no goals"],
+)
+def test_choice_options_render_as_djangos_own_widgets(survey, data):
+    """The form's option markup (templatetags.response_form.choice_inputs) ticks the same options, with the
+    same ids, as Django's widgets would: answered, blank ("No answer" of an optional single choice), invalid."""
+    from questionnaires.templatetags.response_form import choice_inputs
+
+    layout = questionnaire_schema(survey.questionnaire)
+    form = ResponseForm(schema=layout, answers={}, version=0) if data is None else bound(layout, data)
+    plan = form.fields["plan"]  # as an optional single choice is built: "No answer" first
+    plan.required, plan.choices = False, [("", "No answer"), *plan.choices]
+    if data is not None:
+        form.is_valid()
+    for code in ("goals", "plan"):
+        ours, django = _inputs(choice_inputs(form[code])), _inputs(form[code].as_widget())
+        assert ours == django and len(ours) == len(form[code].field.choices)
+    assert 'title="Full official title of goal 2"' in choice_inputs(form["goals"])

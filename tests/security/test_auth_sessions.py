@@ -272,3 +272,21 @@ def test_password_reset_does_not_reveal_whether_an_address_has_an_account(focal_
     assert known[:2] == unknown[:2] == (302, reverse("password_reset_done"))
     assert known[3:] == unknown[3:]  # the same page, word for word
     assert known[2] == 1 and unknown[2] == 0  # an e-mail only to the account's address
+
+
+def test_permissions_come_from_the_user_and_their_groups_in_one_query(observer, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    from questionnaires.roles import OBSERVER
+    from questionnaires.selectors import PERM_MANAGE, PERM_VIEW_DASHBOARDS
+
+    app_label, codename = PERM_MANAGE.split(".")
+    observer.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    user = get_user_model().objects.get(pk=observer.pk)  # no permission cached yet
+    with django_assert_num_queries(1):
+        assert user.has_perm(PERM_MANAGE)  # given to the user
+        assert user.has_perm(PERM_VIEW_DASHBOARDS)  # from the observers' group
+    Group.objects.get(name=OBSERVER).user_set.remove(observer)
+    user = get_user_model().objects.get(pk=observer.pk)
+    assert user.has_perm(PERM_MANAGE) and not user.has_perm(PERM_VIEW_DASHBOARDS)
