@@ -152,6 +152,10 @@ WHERE a.text <> ''
 GROUP BY a.question_id, responded.cell
 """
 
+# Planner settings for the two counting queries only (see `campaign_cells`), then back to the defaults.
+_PLANNER_SET = "SET LOCAL join_collapse_limit = 1; SET LOCAL jit = off"
+_PLANNER_RESET = "SET LOCAL join_collapse_limit TO DEFAULT; SET LOCAL jit TO DEFAULT"
+
 CELL_FIELDS = ("question_id", "choice_id", "region", "iscm_type", "count", "base", "selections")
 TEXT_CELL_FIELDS = ("question_id", "region", "iscm_type", "answers")
 
@@ -177,16 +181,14 @@ def campaign_cells(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
             # The joins in the order written: the responses' cells first (a few thousand rows), then the
             # answer rows against them. Left to itself the planner joined the answer rows to the responses,
             # then to the ISCMs, then to the cells: three hash probes per answer row instead of one.
-            # No JIT: compiling cost more than these GROUP BYs when estimates ran high.
-            cursor.execute("SET LOCAL join_collapse_limit = 1")
-            cursor.execute("SET LOCAL jit = off")
+            # No JIT: compiling cost more than these GROUP BYs when the estimates ran high.
+            cursor.execute(_PLANNER_SET)
         cursor.execute(_PICKED_SQL.replace("{cells}", values), params)
         picked = cursor.fetchall()
         cursor.execute(_TEXTS_SQL.replace("{cells}", values), params)
         texts = {(question_id, cell): n for question_id, cell, n in cursor.fetchall()}
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
-            cursor.execute("SET LOCAL jit TO DEFAULT")
+            cursor.execute(_PLANNER_RESET)
     counts, bases, selections = {}, defaultdict(int), defaultdict(int)
     for question_id, choice_id, cell, count, answers in picked:
         counts[question_id, choice_id, cell] = count
