@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import SimpleRateThrottle
 
+from iscm_survey.sessions import CACHE_ERRORS, health
+
 from .models import ApiToken
+
+# While the shared cache (Redis) is down, each process counts in its own memory, as without CACHE_URL.
+LOCAL_COUNTS = LocMemCache("api-throttle-fallback", {})
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -23,3 +29,12 @@ class TokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view) -> bool:
+        if not health.reads_skip():
+            try:
+                return super().allow_request(request, view)
+            except CACHE_ERRORS as error:
+                health.failed(error)
+        self.cache = LOCAL_COUNTS
+        return super().allow_request(request, view)

@@ -113,6 +113,27 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache and sessions -------------------------------------------------------------------------
+# CACHE_URL (Redis, e.g. redis://redis:6379/1, another database than the broker's): one cache shared by
+# every process, which holds the sessions (one query less per page: iscm_survey/sessions.py, which falls
+# back to the database while Redis is down) and the API throttle counts. Unset (make run): each process
+# has its own memory cache and sessions stay in the database alone, since a per-process copy would go
+# stale when another gunicorn worker changes the session (pending answers between Submit and Confirm).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A dead or hung Redis costs a page at most this long before the database takes over.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    SESSION_ENGINE = "iscm_survey.sessions"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -43,7 +43,11 @@ current_actor: ContextVar[object | None] = ContextVar("iscm_security_actor", def
 
 User = get_user_model()
 WATCHED_FLAGS = ("is_active", "is_staff", "is_superuser")
-SESSION_ENGINES_WITH_TABLE = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
+SESSION_ENGINES_WITH_TABLE = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+    "iscm_survey.sessions",  # cached_db that falls back to the database while Redis is down
+)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -275,12 +279,12 @@ def on_user_saved(sender, instance, created: bool, raw: bool = False, **kwargs) 
 def user_sessions_end(*, user) -> int:
     """Delete every live session of `user`; returns how many.
 
-    Sessions are stored in the database (Django's default engine): the unexpired ones are read and
-    decoded to find the user's. That is a scan of the live sessions, fine for this application's few
-    hundred accounts and run only when an account is deactivated. (Even without it, Django refuses
-    an inactive user on the next request; deleting the sessions also keeps a re-activated account
-    from finding its old sessions alive.) With a session engine without a table, nothing is deleted
-    and a warning is logged.
+    Sessions are stored in the database (the cached engines too, with a copy in Redis deleted here with
+    the row): the unexpired ones are read and decoded to find the user's. That is a scan of the live
+    sessions, fine for this application's few hundred accounts and run only when an account is
+    deactivated. (Even without it, Django refuses an inactive user on the next request; deleting the
+    sessions also keeps a re-activated account from finding its old sessions alive.) With a session
+    engine without a table, nothing is deleted and a warning is logged.
     """
     if settings.SESSION_ENGINE not in SESSION_ENGINES_WITH_TABLE:
         log_event(

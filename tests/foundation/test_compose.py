@@ -65,6 +65,16 @@ def test_web_worker_and_beat_share_one_definition(compose):
         assert environment["CELERY_BROKER_URL"].startswith("redis://redis:6379/"), name
 
 
+def test_every_process_shares_one_cache_beside_the_broker(compose):
+    """Sessions and API throttle counts in Redis, seen alike by every gunicorn worker; not in the broker's
+    database (a flush of one must not touch the other)."""
+    for name in APP_SERVICES:
+        environment = compose["services"][name]["environment"]
+        cache, broker = environment["CACHE_URL"], environment["CELERY_BROKER_URL"]
+        assert cache.startswith("redis://redis:6379/"), name
+        assert cache.rsplit("/", 1)[1] != broker.rsplit("/", 1)[1], name
+
+
 def test_each_process_runs_its_command(compose):
     services = compose["services"]
     web = " ".join(services["web"]["command"])
