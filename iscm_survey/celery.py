@@ -1,6 +1,6 @@
 """The Celery app: configured from the CELERY_* Django settings, tasks found in every app's tasks.py.
 
-Imported only where tasks are (the worker and beat through `celery -A iscm_survey`, the tasks modules,
+Imported only where tasks are (the worker and beat through `celery -A iscm_survey`, the analytics tasks modules,
 `iscm_survey.publish` before it publishes), so that commands that publish nothing never load Celery.
 """
 
