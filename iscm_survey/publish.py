@@ -5,6 +5,9 @@ failure is remembered for a few seconds so that the next publishes of the same r
 publishes a recompute and an e-mail) skip at once instead of each waiting for a timeout. What a
 skipped publish would have done is caught up later: the beat sweep recomputes stale campaigns, and
 other tasks (e-mails) are kept as `DeferredTask` rows that `deferred_tasks_publish` sends again.
+
+This module is imported at start-up (by the apps' services) and Celery is not: the app is imported
+here, on the first publish, so that a command that publishes nothing does not load Celery.
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ def broker_failure_forget() -> None:
     _last_failure = float("-inf")
 
 
+def celery_app():
+    """The project's Celery app, created on first use. A task made with `shared_task` is looked up on the
+    current app each time it is used: this app must exist before a task is named or published."""
+    from iscm_survey.celery import app
+
+    return app
+
+
 def task_publish(
     task,
     *,
@@ -43,6 +54,7 @@ def task_publish(
     `deferred_tasks_publish`; without it the caller has its own catch-up (the stale-aggregates sweep).
     """
     global _last_failure
+    celery_app()
     extra = {"event": "enqueue_failed", "task": task.name, **(log_extra or {})}
     if broker_recently_failed():
         logger.warning("task not enqueued: the broker failed moments ago", extra={**extra, "skipped": True})
@@ -74,13 +86,12 @@ def task_publish_on_commit(task, **options) -> None:
 
 def deferred_tasks_publish(*, limit: int = 500) -> int:
     """Publish the tasks kept while the broker was down; returns how many went out."""
-    from celery import current_app
-
     from questionnaires.models import DeferredTask
 
+    tasks = celery_app().tasks
     published = 0
     for deferred in DeferredTask.objects.all()[:limit]:
-        task = current_app.tasks.get(deferred.task_name)
+        task = tasks.get(deferred.task_name)
         if task is None:
             logger.error("deferred task unknown; dropped", extra={"task": deferred.task_name})
             deferred.delete()

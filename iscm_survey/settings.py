@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -303,13 +302,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "visibility_timeout": 3600,
 }
-CELERY_BEAT_SCHEDULE = {
-    "aggregates-sweep-stale": {"task": "aggregates_sweep_stale", "schedule": 60.0},
-    "aggregates-check-all": {"task": "aggregates_check_all", "schedule": crontab(hour=3, minute=17)},
-    "reminders-send-due": {"task": "reminders_send_due", "schedule": 3600.0},
-    "campaign-openings-announce": {"task": "campaign_openings_announce", "schedule": 300.0},
-    "deferred-tasks-publish": {"task": "deferred_tasks_publish", "schedule": 60.0},
-}
+# The beat schedule is in iscm_survey/celery.py: its crontab would import Celery with every command.
 AGGREGATES_RECOMPUTE_COUNTDOWN = int(os.environ.get("AGGREGATES_RECOMPUTE_COUNTDOWN", "3"))
 REMINDER_DAYS_BEFORE_CLOSE = [
     int(day) for day in env_list("REMINDER_DAYS_BEFORE_CLOSE", "7,2")

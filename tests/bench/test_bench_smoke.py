@@ -22,7 +22,7 @@ def test_bench_runs_every_measure_at_a_trivial_size(tmp_path):
             sys.executable, "-m", "benchmarks.run",
             "--sizes", "5", "--repeat", "1", "--dashboard-repeat", "1",
             "--load-seconds", "1", "--load-clients", "2", "--load-campaigns", "1", "--web-workers", "1",
-            "--workdir", str(tmp_path), "--output", str(output), "--no-docs",
+            "--workdir", str(tmp_path), "--output", str(output), "--no-docs", "--keep-db",
         ],
         cwd=ROOT,
         env=env,
@@ -54,3 +54,15 @@ def test_bench_runs_every_measure_at_a_trivial_size(tmp_path):
     assert load["aggregates"]["equal"]
     assert 0 < load["workflow"]["round_p50_ms"] <= load["workflow"]["round_p95_ms"]
     assert {target["name"] for target in results["targets"]} >= {"Submissions under load: errors"}
+
+    # The per-page profile runs on the kept database.
+    pages = subprocess.run(
+        [sys.executable, "-m", "benchmarks.pages", "--load-index", "1", "--rounds", "1"],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pages.returncode == 0, pages.stdout[-3000:] + pages.stderr[-3000:]
+    assert "queries per page: form" in pages.stdout and "× /healthz" in pages.stdout

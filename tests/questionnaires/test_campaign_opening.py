@@ -32,8 +32,8 @@ def run(capture, moment) -> int:
         return tasks_emails.campaign_openings_announce_task.apply().get()
 
 
-def test_the_beat_runs_every_five_minutes(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["campaign-openings-announce"]
+def test_the_beat_runs_every_five_minutes():
+    entry = current_app.conf.beat_schedule["campaign-openings-announce"]
     assert entry == {"task": "campaign_openings_announce", "schedule": 300.0}
     assert {"campaign_openings_announce", "campaign_open_send"} <= set(current_app.tasks)
 

@@ -60,8 +60,8 @@ def recipients(mailoutbox) -> list[str]:
     return sorted(address for message in mailoutbox for address in message.to)
 
 
-def test_beat_task_is_registered_under_the_scheduled_name(settings):
-    assert settings.CELERY_BEAT_SCHEDULE["reminders-send-due"]["task"] == "reminders_send_due"
+def test_beat_task_is_registered_under_the_scheduled_name():
+    assert current_app.conf.beat_schedule["reminders-send-due"]["task"] == "reminders_send_due"
     assert "reminders_send_due" in current_app.tasks
     assert {"invitation_send", "reminder_send"} <= set(current_app.tasks)
 
