@@ -162,7 +162,7 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 @require_POST
 @_campaign_view(is_coordinator)
 def recompute(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    # Synchronous on purpose: one INSERT … SELECT, and the coordinator comes back to fresh figures
+    # Synchronous on purpose: a few queries, and the coordinator comes back to fresh figures
     # whether or not the broker and a worker are up (the button shows when they lagged behind).
     aggregates_recompute(campaign_id=campaign.pk, force=True)
     messages.success(request, _("The figures have been recomputed."))
