@@ -33,10 +33,13 @@ def broker_failure_forget() -> None:
 
 
 def celery_app():
-    """The project's Celery app, created on first use. A task made with `shared_task` is looked up on the
-    current app each time it is used: this app must exist before a task is named or published."""
+    """The project's Celery app, created on first use and made this thread's current app. A task made
+    with `shared_task` is looked up on the current app each time it is used: this app must be the current
+    one before a task is named or published (another app made current in this thread, as a test's worker
+    app is, would otherwise take the task)."""
     from iscm_survey.celery import app
 
+    app.set_current()
     return app
 
 

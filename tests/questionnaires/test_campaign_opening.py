@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 import time_machine
-from celery import current_app
 from django.urls import reverse
 
+from iscm_survey.publish import celery_app
 from questionnaires import tasks_emails
 from questionnaires.models import Invitation, Profile
 from tests import factories
@@ -33,9 +33,10 @@ def run(capture, moment) -> int:
 
 
 def test_the_beat_runs_every_five_minutes():
-    entry = current_app.conf.beat_schedule["campaign-openings-announce"]
+    app = celery_app()
+    entry = app.conf.beat_schedule["campaign-openings-announce"]
     assert entry == {"task": "campaign_openings_announce", "schedule": 300.0}
-    assert {"campaign_openings_announce", "campaign_open_send"} <= set(current_app.tasks)
+    assert {"campaign_openings_announce", "campaign_open_send"} <= set(app.tasks)
 
 
 def test_focal_points_are_told_once_when_the_campaign_opens(scheduled, mailoutbox, django_capture_on_commit_callbacks):

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 import time_machine
-from celery import current_app
 
+from iscm_survey.publish import celery_app
 from questionnaires import tasks_emails
 from questionnaires.models import Campaign, Reminder, Response
 from questionnaires.services_campaigns import _reminder_claim, current_day_mark, reminders_send_due
@@ -61,9 +61,10 @@ def recipients(mailoutbox) -> list[str]:
 
 
 def test_beat_task_is_registered_under_the_scheduled_name():
-    assert current_app.conf.beat_schedule["reminders-send-due"]["task"] == "reminders_send_due"
-    assert "reminders_send_due" in current_app.tasks
-    assert {"invitation_send", "reminder_send"} <= set(current_app.tasks)
+    app = celery_app()
+    assert app.conf.beat_schedule["reminders-send-due"]["task"] == "reminders_send_due"
+    assert "reminders_send_due" in app.tasks
+    assert {"invitation_send", "reminder_send"} <= set(app.tasks)
 
 
 def test_right_people_reminded_once_per_mark(world, mailoutbox, django_capture_on_commit_callbacks):
