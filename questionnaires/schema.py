@@ -44,8 +44,6 @@ from django.utils.translation import gettext as _
 
 from .models import (
     LANGUAGE_CODES,
-    Answer,
-    AnswerChoice,
     Choice,
     ChoiceList,
     Question,
@@ -454,10 +452,12 @@ class QuestionnaireSchema:
 
     def rows_for(
         self, response_id: int, cleaned: Mapping[str, object], codes: Iterable[str]
-    ) -> tuple[list[Answer], list[AnswerChoice]]:
-        """The rows that store the cleaned answers of the questions `codes` (unanswered: no row)."""
-        scalars: list[Answer] = []
-        ticked: list[AnswerChoice] = []
+    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        """The rows that store the cleaned answers of the questions `codes` (unanswered: no row): the field
+        values of `Answer` and `AnswerChoice` rows, as dicts (an import builds hundreds of thousands of
+        them: model instances cost more to make than the rows cost to insert)."""
+        scalars: list[dict[str, object]] = []
+        ticked: list[dict[str, object]] = []
         for code in codes:
             question = self.questions[code]
             value = cleaned.get(code)
@@ -478,21 +478,21 @@ def _value_rows(
     response_id: int,
     value: object,
     item: int | None,
-    scalars: list[Answer],
-    ticked: list[AnswerChoice],
+    scalars: list[dict[str, object]],
+    ticked: list[dict[str, object]],
 ) -> None:
     """Append the rows storing one cleaned value (`item`: its item number in a list, else None)."""
     keys = {"response_id": response_id, "question_id": question.id, "item": item}
     if question.is_choice:
         for position, choice_code in enumerate(value if isinstance(value, list) else [value]):
             choice_id = question.choice(choice_code).id  # type: ignore[union-attr]
-            ticked.append(AnswerChoice(**keys, choice_id=choice_id, is_first=position == 0))
+            ticked.append({**keys, "choice_id": choice_id, "is_first": position == 0})
     elif question.type in Question.NUMBER_TYPES:
-        scalars.append(Answer(**keys, number=value))
+        scalars.append({**keys, "number": value})
     elif question.type == Question.Type.DATE:
-        scalars.append(Answer(**keys, date=value))
+        scalars.append({**keys, "date": value})
     else:
-        scalars.append(Answer(**keys, text=value))
+        scalars.append({**keys, "text": value})
 
 
 # --- presentation hints: given in the definition, or defaulted from the question type ---------------

@@ -511,8 +511,8 @@ def _answers_store_many(
     """`_answers_store` for several responses: one DELETE and one INSERT per table. `new_ids`: responses
     created by this write, which have no rows to delete."""
     stale = models.Q()
-    scalar_rows: list[Answer] = []
-    choice_rows: list[AnswerChoice] = []
+    scalar_rows: list[dict[str, object]] = []
+    choice_rows: list[dict[str, object]] = []
     for response, cleaned, changes in writes:
         if not changes:
             continue
@@ -529,14 +529,15 @@ def _answers_store_many(
     _rows_insert(AnswerChoice, choice_rows)
 
 
-def _rows_insert(model: type[models.Model], rows: list[models.Model]) -> None:
-    """`bulk_create` of new rows; on PostgreSQL without the ORM's per-value SQL compilation, which cost
+def _rows_insert(model: type[models.Model], rows: list[dict[str, object]]) -> None:
+    """Insert new rows given as field values (`QuestionnaireSchema.rows_for`; unnamed fields take their
+    defaults). On PostgreSQL without model instances or the ORM's per-value SQL compilation, which cost
     more than the database's own work for the ~30 rows of each imported response (psycopg2 adapts the
-    plain values of these models: integers, texts, decimals, dates)."""
+    plain values of these models: integers, texts, decimals, dates, booleans)."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
+        model.objects.bulk_create([model(**row) for row in rows])
         return
     from psycopg2.extras import execute_values
 
@@ -546,9 +547,9 @@ def _rows_insert(model: type[models.Model], rows: list[models.Model]) -> None:
         f"INSERT INTO {quote(model._meta.db_table)} "
         f"({', '.join(quote(field.column) for field in fields)}) VALUES %s"
     )
-    names = [field.attname for field in fields]
+    defaults = [(field.attname, field.get_default()) for field in fields]
     with connection.cursor() as cursor:
-        values = [tuple(getattr(row, name) for name in names) for row in rows]
+        values = [tuple(row.get(name, default) for name, default in defaults) for row in rows]
         execute_values(cursor.cursor, sql, values, page_size=2000)
 
 
