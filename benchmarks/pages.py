@@ -33,6 +33,10 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 KINDS = ("form", "submit", "review", "confirm", "submitted")
 
 
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pages", description=__doc__.splitlines()[0])
     parser.add_argument("--load-index", type=int, default=4, help="Which load focal point and campaign (NN).")
@@ -117,16 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     for kind in KINDS:
         median = statistics.median(cpu[kind])
         pages += median
-        print(f"{kind:10s} {median:6.1f} ms CPU  {median / healthz:5.1f}× /healthz")
-    print(f"{'healthz':10s} {healthz:6.1f} ms CPU")
+        _out(f"{kind:10s} {median:6.1f} ms CPU  {median / healthz:5.1f}× /healthz")
+    _out(f"{'healthz':10s} {healthz:6.1f} ms CPU")
     ratio = 100 * len(KINDS) * healthz / pages
-    print(f"the round's pages ÷ as many /healthz (the CPU-bound throughput ratio): {ratio:.1f} %")
+    _out(f"the round's pages ÷ as many /healthz (the CPU-bound throughput ratio): {ratio:.1f} %")
     submission_round(count=True)
-    print("queries per page: " + ", ".join(f"{kind} {queries_per_page[kind]}" for kind in KINDS))
+    _out("queries per page: " + ", ".join(f"{kind} {queries_per_page[kind]}" for kind in KINDS))
     if args.profile:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats(args.sort).print_stats(60)
-        print(text.getvalue())
+        _out(text.getvalue())
     return 0
 
 
